@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace EtcdDr.Cli;
+
+/// <summary>Builds the root command. Each verb group lives in its own file and adds itself here.</summary>
+public static class EtcdDrCli
+{
+    public static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("etcd-dr: etcd and Kubernetes control-plane disaster recovery");
+        root.Subcommands.Add(VersionCommand.Create(output));
+        return root;
+    }
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EtcdDr.Cli;
+
+public enum OutputFormat
+{
+    /// <summary>A table when stdout is a terminal, JSON when it is piped or redirected.</summary>
+    Auto,
+    Table,
+    Json,
+}
+
+public static class Output
+{
+    public static Option<OutputFormat> CreateOption() => new("--output")
+    {
+        Description = "table or json; by default a table on a terminal and JSON when piped",
+        DefaultValueFactory = _ => OutputFormat.Auto,
+    };
+
+    public static bool IsJson(OutputFormat format) =>
+        format == OutputFormat.Json || (format == OutputFormat.Auto && Console.IsOutputRedirected);
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static void WriteJson<T>(TextWriter writer, T value) =>
+        writer.WriteLine(JsonSerializer.Serialize(value, Json));
+}
