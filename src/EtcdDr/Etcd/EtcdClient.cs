@@ -1,0 +1,192 @@
+using System.Text;
+using EtcdDr.Etcd.Protocol;
+using Google.Protobuf;
+
+namespace EtcdDr.Etcd;
+
+/// <summary>
+/// etcd v3 client over <see cref="GrpcChannel"/>: KV (enough for canaries), Cluster, Maintenance.
+/// Calls that any member can answer go to the last endpoint that worked and fail over to the next
+/// on transport failures; member-specific calls (Status, Snapshot, HashKV, Defragment) take an
+/// endpoint.
+/// </summary>
+public sealed class EtcdClient : IDisposable
+{
+    private const string Kv = "/etcdserverpb.KV/";
+    private const string Cluster = "/etcdserverpb.Cluster/";
+    private const string Maintenance = "/etcdserverpb.Maintenance/";
+
+    private readonly GrpcChannel _channel;
+    private readonly EtcdConnectionOptions _options;
+    private int _preferred;
+
+    public EtcdClient(EtcdConnectionOptions options, TimeProvider? time = null)
+    {
+        _options = options;
+        _channel = new GrpcChannel(options, time);
+    }
+
+    public IReadOnlyList<Uri> Endpoints => _options.Endpoints;
+
+    // ---- KV ----
+
+    public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken ct) =>
+        AnyAsync(Kv + "Range", request, RangeResponse.Parser, idempotent: true, ct);
+
+    public async Task<KeyValue?> GetAsync(string key, CancellationToken ct)
+    {
+        var response = await RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key) }, ct).ConfigureAwait(false);
+        return response.Kvs.FirstOrDefault();
+    }
+
+    /// <summary>All keys under a prefix, in key order.</summary>
+    public async Task<IReadOnlyList<KeyValue>> GetPrefixAsync(string prefix, CancellationToken ct)
+    {
+        var key = ByteString.CopyFromUtf8(prefix);
+        var response = await RangeAsync(new RangeRequest { Key = key, RangeEnd = PrefixEnd(key) }, ct).ConfigureAwait(false);
+        return response.Kvs;
+    }
+
+    // Put is retried on fail-over: writing the same value twice leaves the same state.
+    public Task<PutResponse> PutAsync(string key, ByteString value, CancellationToken ct) =>
+        AnyAsync(Kv + "Put", new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = value }, PutResponse.Parser, idempotent: true, ct);
+
+    public Task<PutResponse> PutAsync(string key, string value, CancellationToken ct) =>
+        PutAsync(key, ByteString.CopyFromUtf8(value), ct);
+
+    public async Task<long> DeleteAsync(string key, bool prefix, CancellationToken ct)
+    {
+        var k = ByteString.CopyFromUtf8(key);
+        var request = new DeleteRangeRequest { Key = k, RangeEnd = prefix ? PrefixEnd(k) : ByteString.Empty };
+        var response = await AnyAsync(Kv + "DeleteRange", request, DeleteRangeResponse.Parser, idempotent: true, ct).ConfigureAwait(false);
+        return response.Deleted;
+    }
+
+    /// <summary>The smallest key greater than every key with this prefix (etcd's "range_end").</summary>
+    public static ByteString PrefixEnd(ByteString prefix)
+    {
+        var bytes = prefix.ToByteArray();
+        for (var i = bytes.Length - 1; i >= 0; i--)
+        {
+            if (bytes[i] < 0xff)
+            {
+                bytes[i]++;
+                return ByteString.CopyFrom(bytes, 0, i + 1);
+            }
+        }
+        return ByteString.CopyFrom(0); // all 0xff: every key from the prefix on
+    }
+
+    // ---- Cluster ----
+
+    public async Task<MemberListResponse> MemberListAsync(CancellationToken ct) =>
+        await AnyAsync(Cluster + "MemberList", new MemberListRequest(), MemberListResponse.Parser, idempotent: true, ct).ConfigureAwait(false);
+
+    /// <summary>Not retried on another endpoint after a lost answer: a second add would add a second member.</summary>
+    public Task<MemberAddResponse> MemberAddAsync(IEnumerable<string> peerUrls, bool isLearner, CancellationToken ct)
+    {
+        var request = new MemberAddRequest { IsLearner = isLearner };
+        request.PeerURLs.AddRange(peerUrls);
+        return AnyAsync(Cluster + "MemberAdd", request, MemberAddResponse.Parser, idempotent: false, ct);
+    }
+
+    public Task<MemberRemoveResponse> MemberRemoveAsync(ulong memberId, CancellationToken ct) =>
+        AnyAsync(Cluster + "MemberRemove", new MemberRemoveRequest { ID = memberId }, MemberRemoveResponse.Parser, idempotent: false, ct);
+
+    public Task<MemberUpdateResponse> MemberUpdateAsync(ulong memberId, IEnumerable<string> peerUrls, CancellationToken ct)
+    {
+        var request = new MemberUpdateRequest { ID = memberId };
+        request.PeerURLs.AddRange(peerUrls);
+        return AnyAsync(Cluster + "MemberUpdate", request, MemberUpdateResponse.Parser, idempotent: true, ct);
+    }
+
+    public Task<MemberPromoteResponse> MemberPromoteAsync(ulong memberId, CancellationToken ct) =>
+        AnyAsync(Cluster + "MemberPromote", new MemberPromoteRequest { ID = memberId }, MemberPromoteResponse.Parser, idempotent: true, ct);
+
+    // ---- Maintenance ----
+
+    public Task<StatusResponse> StatusAsync(Uri endpoint, CancellationToken ct) =>
+        _channel.UnaryAsync(endpoint, Maintenance + "Status", new StatusRequest(), StatusResponse.Parser, _options.EffectiveCallTimeout, ct);
+
+    /// <summary>Status of every endpoint at once; a failed endpoint gives its error instead.</summary>
+    public async Task<IReadOnlyList<EndpointStatus>> StatusAllAsync(CancellationToken ct)
+    {
+        var tasks = _options.Endpoints.Select(async endpoint =>
+        {
+            try
+            {
+                return new EndpointStatus(endpoint, await StatusAsync(endpoint, ct).ConfigureAwait(false), null);
+            }
+            catch (GrpcException ex)
+            {
+                return new EndpointStatus(endpoint, null, ex);
+            }
+        });
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AlarmMember>> AlarmListAsync(CancellationToken ct)
+    {
+        var response = await AnyAsync(Maintenance + "Alarm", new AlarmRequest { Action = AlarmRequest.Types.AlarmAction.Get }, AlarmResponse.Parser, idempotent: true, ct).ConfigureAwait(false);
+        return response.Alarms;
+    }
+
+    public Task<HashKVResponse> HashKVAsync(Uri endpoint, long revision, CancellationToken ct) =>
+        _channel.UnaryAsync(endpoint, Maintenance + "HashKV", new HashKVRequest { Revision = revision }, HashKVResponse.Parser, _options.EffectiveCallTimeout, ct);
+
+    /// <summary>Defragmenting blocks the member for a while; the deadline is generous on purpose.</summary>
+    public Task<DefragmentResponse> DefragmentAsync(Uri endpoint, CancellationToken ct) =>
+        _channel.UnaryAsync(endpoint, Maintenance + "Defragment", new DefragmentRequest(), DefragmentResponse.Parser, TimeSpan.FromMinutes(5), ct);
+
+    /// <summary>
+    /// Opens the snapshot stream of one member. The concatenated blobs are the bbolt file followed
+    /// by the SHA-256 of everything before it (DESIGN.md section 4); the caller checks that.
+    /// </summary>
+    public Task<GrpcServerStream> OpenSnapshotAsync(Uri endpoint, CancellationToken ct) =>
+        _channel.ServerStreamAsync(endpoint, Maintenance + "Snapshot", new SnapshotRequest(), _options.EffectiveStreamIdleTimeout, ct);
+
+    // ---- fail-over ----
+
+    private async Task<TResponse> AnyAsync<TResponse>(string method, IMessage request, MessageParser<TResponse> parser, bool idempotent, CancellationToken ct)
+        where TResponse : IMessage<TResponse>
+    {
+        var failures = new List<GrpcException>();
+        var count = _options.Endpoints.Count;
+        var start = Volatile.Read(ref _preferred);
+        for (var i = 0; i < count; i++)
+        {
+            var index = (start + i) % count;
+            try
+            {
+                var response = await _channel.UnaryAsync(_options.Endpoints[index], method, request, parser, _options.EffectiveCallTimeout, ct).ConfigureAwait(false);
+                Volatile.Write(ref _preferred, index);
+                return response;
+            }
+            catch (GrpcException ex) when (ex.IsEndpointFailure && (idempotent || ex.RequestNotSent))
+            {
+                // Non-idempotent calls move on only when the request never left; after a lost answer
+                // or a deadline it may have been applied, and the caller must look before retrying.
+                failures.Add(ex);
+            }
+        }
+        throw AllFailed(method, failures);
+    }
+
+    private static DrException AllFailed(string method, List<GrpcException> failures)
+    {
+        var name = method[(method.LastIndexOf('/') + 1)..];
+        var lines = new StringBuilder($"{name} failed on every endpoint:");
+        foreach (var f in failures)
+            lines.Append("\n  ").Append(f.Endpoint).Append(": ").Append(f.Detail);
+        return new DrException(lines.ToString(), FailureKind.Unreachable, failures.LastOrDefault());
+    }
+
+    public void Dispose() => _channel.Dispose();
+}
+
+/// <summary>One endpoint's Status answer, or why there was none.</summary>
+public sealed record EndpointStatus(Uri Endpoint, StatusResponse? Status, GrpcException? Error)
+{
+    public bool Healthy => Status is not null && Status.Errors.Count == 0;
+    public bool IsLeader => Status is { } s && s.Leader == s.Header.MemberId;
+}

@@ -1,0 +1,43 @@
+namespace EtcdDr.Etcd;
+
+/// <summary>
+/// How to reach an etcd cluster. Defaults match etcdctl's where etcdctl has one.
+/// </summary>
+/// <param name="Endpoints">Client URLs (http:// or https://). Order is the fail-over order for
+/// calls that are not pinned to one endpoint.</param>
+/// <param name="Tls">Null for plain h2c.</param>
+/// <param name="DialTimeout">TCP + TLS connect limit per endpoint (etcdctl: 2 s; ours is longer because
+/// SSH tunnels add a round trip).</param>
+/// <param name="CallTimeout">Deadline of a unary call, sent as grpc-timeout (etcdctl --command-timeout: 5 s).
+/// Streams such as Snapshot have no overall deadline; they fail on <see cref="StreamIdleTimeout"/>.</param>
+/// <param name="StreamIdleTimeout">A server stream that sends nothing for this long is treated as dead.</param>
+/// <param name="Http2StreamWindow">HTTP/2 receive window per stream. Snapshot throughput depends on
+/// it (the server can have this many bytes in flight); see docs/benchmarks.md.</param>
+public sealed record EtcdConnectionOptions(
+    IReadOnlyList<Uri> Endpoints,
+    EtcdTls? Tls = null,
+    TimeSpan? DialTimeout = null,
+    TimeSpan? CallTimeout = null,
+    TimeSpan? StreamIdleTimeout = null,
+    int Http2StreamWindow = 8 * 1024 * 1024)
+{
+    public TimeSpan EffectiveDialTimeout => DialTimeout ?? TimeSpan.FromSeconds(5);
+    public TimeSpan EffectiveCallTimeout => CallTimeout ?? TimeSpan.FromSeconds(5);
+    public TimeSpan EffectiveStreamIdleTimeout => StreamIdleTimeout ?? TimeSpan.FromSeconds(30);
+
+    /// <summary>Parses a comma-separated endpoint list the way etcdctl does, adding http:// when no scheme is given.</summary>
+    public static IReadOnlyList<Uri> ParseEndpoints(IEnumerable<string> raw, bool tls)
+    {
+        var list = new List<Uri>();
+        foreach (var part in raw.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var text = part.Contains("://", StringComparison.Ordinal) ? part : (tls ? "https://" : "http://") + part;
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.IsDefaultPort && !part.Contains(':', StringComparison.Ordinal))
+                throw new DrException($"'{part}' is not an etcd endpoint; expected host:port or https://host:port", FailureKind.Usage);
+            list.Add(new Uri(uri.GetLeftPart(UriPartial.Authority)));
+        }
+        if (list.Count == 0)
+            throw new DrException("no etcd endpoint given; use --endpoints https://HOST:2379[,...]", FailureKind.Usage);
+        return list;
+    }
+}

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Google.Protobuf;
+
+namespace EtcdDr.Etcd;
+
+/// <summary>
+/// gRPC over HttpClient's HTTP/2: h2c with prior knowledge for http:// endpoints, TLS with ALPN h2
+/// and an optional client certificate for https://. One channel serves every endpoint of a cluster
+/// (SocketsHttpHandler keeps one connection per authority). The gRPC client libraries do not
+/// restore from the package source here (DESIGN.md section 2), and etcd needs only unary calls and
+/// server streams, which plain HTTP/2 requests carry.
+/// </summary>
+public sealed class GrpcChannel : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _hasClientCertificate;
+    private readonly TlsFailureLog _tlsFailures = new();
+
+    public GrpcChannel(EtcdConnectionOptions options, TimeProvider? time = null)
+    {
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = options.EffectiveDialTimeout,
+            InitialHttp2StreamWindowSize = options.Http2StreamWindow,
+            EnableMultipleHttp2Connections = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            // etcd answers in one connection; a ping keeps NAT and SSH tunnels from dropping a quiet stream.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            UseProxy = false,
+        };
+        if (options.Tls is { } tls)
+        {
+            var ca = tls.LoadCa();
+            var clientCert = tls.LoadClientCertificate(now);
+            _hasClientCertificate = clientCert is not null;
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                ApplicationProtocols = [SslApplicationProtocol.Http2],
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                ClientCertificates = clientCert is null ? null : new X509CertificateCollection { clientCert },
+                LocalCertificateSelectionCallback = clientCert is null ? null : (_, _, _, _, _) => clientCert,
+                RemoteCertificateValidationCallback = (sender, cert, _, errors) =>
+                    ServerCertificateCheck.Accept(sender, cert, errors, ca, tls.SkipHostnameCheck, _tlsFailures),
+            };
+        }
+        _http = new HttpClient(handler, disposeHandler: true)
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            // Deadlines are ours (grpc-timeout plus a linked token); HttpClient's would cut long streams.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    /// <summary>Sends one request and reads one response message.</summary>
+    public async Task<TResponse> UnaryAsync<TResponse>(Uri endpoint, string method, IMessage request,
+        MessageParser<TResponse> parser, TimeSpan deadline, CancellationToken ct)
+        where TResponse : IMessage<TResponse>
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(deadline);
+        try
+        {
+            using var call = await StartAsync(endpoint, method, request, deadline, timeout.Token).ConfigureAwait(false);
+            using var first = await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false)
+                ?? throw call.StatusOrMissing("the server sent no response message");
+            var response = parser.ParseFrom(first.Span);
+            // Drain to the trailers so that a non-OK status after the message is not missed.
+            using (var extra = await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false))
+            {
+                if (extra is not null)
+                    throw new GrpcException(GrpcStatusCode.Internal, "a unary call returned more than one message", endpoint.ToString());
+            }
+            return response;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new GrpcException(GrpcStatusCode.DeadlineExceeded, $"no answer to {method} within {deadline.TotalSeconds:0.#} s", endpoint.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Starts a server-streaming call. Read messages from the returned call until it returns null;
+    /// the final status is checked then. Each read is bounded by <paramref name="idleTimeout"/>.
+    /// </summary>
+    public async Task<GrpcServerStream> ServerStreamAsync(Uri endpoint, string method, IMessage request,
+        TimeSpan idleTimeout, CancellationToken ct)
+    {
+        var call = await StartAsync(endpoint, method, request, deadline: null, ct).ConfigureAwait(false);
+        call.IdleTimeout = idleTimeout;
+        return call;
+    }
+
+    private async Task<GrpcServerStream> StartAsync(Uri endpoint, string method, IMessage request, TimeSpan? deadline, CancellationToken ct)
+    {
+        var name = endpoint.ToString().TrimEnd('/');
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, method))
+        {
+            Content = new ByteArrayContent(GrpcFraming.Frame(request.ToByteArray())),
+        };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        message.Headers.TryAddWithoutValidation("te", "trailers");
+        if (deadline is { } d)
+            message.Headers.TryAddWithoutValidation("grpc-timeout", GrpcTimeout.Format(d));
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or AuthenticationException)
+        {
+            var notSent = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.NameResolutionError };
+            throw TransportFailure(name, ex, notSent);
+        }
+
+        try
+        {
+            if (response.StatusCode != HttpStatusCode.OK)
+                throw new GrpcException(HttpStatusMapping(response.StatusCode), $"HTTP {(int)response.StatusCode} instead of a gRPC answer (is this an etcd client URL?)", name);
+            // "Trailers-only": an error answered in the headers, with no body.
+            if (GrpcServerStream.StatusFrom(response.Headers, name) is { } early)
+                throw early;
+            var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            return new GrpcServerStream(response, body, name, this);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Turns a connect/TLS/stream failure into an Unavailable status that says which.</summary>
+    internal GrpcException TransportFailure(string endpoint, Exception ex, bool requestNotSent = false)
+    {
+        var host = Uri.TryCreate(endpoint, UriKind.Absolute, out var u) ? u.Host : endpoint;
+        var root = ex;
+        while (root.InnerException is not null && root is not SocketException)
+            root = root.InnerException;
+        string detail = root switch
+        {
+            SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused: is etcd running and listening there?",
+            SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkUnreachable } s => $"unreachable ({s.SocketErrorCode})",
+            SocketException { SocketErrorCode: SocketError.ConnectionReset } => "connection reset by the server",
+            SocketException s => $"socket error {s.SocketErrorCode}",
+            TimeoutException => "connect timed out",
+            _ when _tlsFailures.Take(host) is { } tlsReason => $"TLS: {tlsReason}",
+            _ when IsTls(ex) && _hasClientCertificate =>
+                "the TLS session was refused; the server may reject our client certificate (signed by another CA, expired, or not a client certificate)",
+            _ when IsTls(ex) => "TLS handshake failed; does the server require a client certificate (--cert/--key)?",
+            _ => FirstLine(root.Message),
+        };
+        return new GrpcException(GrpcStatusCode.Unavailable, detail, endpoint, ex, requestNotSent);
+    }
+
+    private static bool IsTls(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException || (e is HttpRequestException h && h.HttpRequestError == HttpRequestError.SecureConnectionError))
+                return true;
+            if (e.Message.Contains("SSL", StringComparison.Ordinal) || e.Message.Contains("TLS", StringComparison.Ordinal) || e.Message.Contains("decrypt", StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+
+    private static GrpcStatusCode HttpStatusMapping(HttpStatusCode code) => code switch
+    {
+        HttpStatusCode.BadRequest => GrpcStatusCode.Internal,
+        HttpStatusCode.Unauthorized => GrpcStatusCode.Unauthenticated,
+        HttpStatusCode.Forbidden => GrpcStatusCode.PermissionDenied,
+        HttpStatusCode.NotFound => GrpcStatusCode.Unimplemented,
+        HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout => GrpcStatusCode.Unavailable,
+        _ => GrpcStatusCode.Unknown,
+    };
+
+    public void Dispose() => _http.Dispose();
+}

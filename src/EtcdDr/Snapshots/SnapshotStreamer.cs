@@ -1,0 +1,44 @@
+using EtcdDr.Etcd;
+using EtcdDr.Etcd.Protocol;
+
+namespace EtcdDr.Snapshots;
+
+/// <summary>Bytes so far and, once the first message arrived, the total the member announced.</summary>
+public readonly record struct SnapshotProgress(long Bytes, long? Total);
+
+/// <summary>What came out of one snapshot stream.</summary>
+/// <param name="Bytes">Plain snapshot bytes, trailer included.</param>
+/// <param name="TrailerHex">The verified SHA-256 trailer.</param>
+/// <param name="Header">The first response header, when the member sent one (etcd 3.5+ does).</param>
+public sealed record StreamedSnapshot(long Bytes, string TrailerHex, ResponseHeader? Header);
+
+/// <summary>
+/// Copies one member's snapshot stream into a destination while checking etcd's SHA-256 trailer.
+/// Memory stays flat: one 32 KiB message at a time, whatever the db size.
+/// </summary>
+public static class SnapshotStreamer
+{
+    public static async Task<StreamedSnapshot> CopyAsync(GrpcServerStream stream, Stream destination,
+        IProgress<SnapshotProgress>? progress, CancellationToken ct)
+    {
+        using var digest = new SnapshotDigest();
+        ResponseHeader? header = null;
+        long? total = null;
+        while (await stream.ReadAsync(SnapshotResponse.Parser, ct).ConfigureAwait(false) is { } message)
+        {
+            header ??= message.Header;
+            var blob = message.Blob.Memory;
+            // remaining_bytes counts what is still to come after this message.
+            total ??= digest.BytesSeen + blob.Length + (long)message.RemainingBytes;
+            digest.Append(blob.Span);
+            await destination.WriteAsync(blob, ct).ConfigureAwait(false);
+            progress?.Report(new SnapshotProgress(digest.BytesSeen, total));
+        }
+        if (total is { } announced && announced != digest.BytesSeen)
+            throw new DrException($"{stream.Endpoint}: snapshot stream ended after {digest.BytesSeen} of {announced} announced bytes", FailureKind.Integrity);
+        var verdict = digest.Complete();
+        if (!verdict.Valid)
+            throw new DrException($"{stream.Endpoint}: {verdict.Problem}", FailureKind.Integrity);
+        return new StreamedSnapshot(digest.BytesSeen, verdict.TrailerHex!, header);
+    }
+}
