@@ -8,6 +8,8 @@ public static class EtcdDrCli
     public static RootCommand Build(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("etcd-dr: etcd and Kubernetes control-plane disaster recovery");
+        root.Subcommands.Add(StatusCommand.Create(output, error));
+        root.Subcommands.Add(SnapshotCommands.Create(output, error));
         root.Subcommands.Add(VersionCommand.Create(output));
         return root;
     }

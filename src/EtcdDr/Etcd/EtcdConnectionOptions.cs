@@ -25,6 +25,9 @@ public sealed record EtcdConnectionOptions(
     public TimeSpan EffectiveCallTimeout => CallTimeout ?? TimeSpan.FromSeconds(5);
     public TimeSpan EffectiveStreamIdleTimeout => StreamIdleTimeout ?? TimeSpan.FromSeconds(30);
 
+    /// <summary>An endpoint as people write it: scheme, host and port, no trailing slash.</summary>
+    public static string Name(Uri endpoint) => endpoint.GetLeftPart(UriPartial.Authority);
+
     /// <summary>Parses a comma-separated endpoint list the way etcdctl does, adding http:// when no scheme is given.</summary>
     public static IReadOnlyList<Uri> ParseEndpoints(IEnumerable<string> raw, bool tls)
     {

@@ -77,13 +77,13 @@ public sealed class GrpcChannel : IDisposable
             using (var extra = await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false))
             {
                 if (extra is not null)
-                    throw new GrpcException(GrpcStatusCode.Internal, "a unary call returned more than one message", endpoint.ToString());
+                    throw new GrpcException(GrpcStatusCode.Internal, "a unary call returned more than one message", EtcdConnectionOptions.Name(endpoint));
             }
             return response;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new GrpcException(GrpcStatusCode.DeadlineExceeded, $"no answer to {method} within {deadline.TotalSeconds:0.#} s", endpoint.ToString());
+            throw new GrpcException(GrpcStatusCode.DeadlineExceeded, $"no answer to {method} within {deadline.TotalSeconds:0.#} s", EtcdConnectionOptions.Name(endpoint));
         }
     }
 
@@ -101,10 +101,14 @@ public sealed class GrpcChannel : IDisposable
 
     private async Task<GrpcServerStream> StartAsync(Uri endpoint, string method, IMessage request, TimeSpan? deadline, CancellationToken ct)
     {
-        var name = endpoint.ToString().TrimEnd('/');
+        var name = EtcdConnectionOptions.Name(endpoint);
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, method))
         {
             Content = new ByteArrayContent(GrpcFraming.Frame(request.ToByteArray())),
+            // A request message does not inherit the client's default version; without these it goes
+            // out as HTTP/1.1 and etcd's HTTP gateway answers 404.
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
         message.Headers.TryAddWithoutValidation("te", "trailers");

@@ -33,7 +33,11 @@ public sealed class PartFile : IAsyncDisposable
     }
 
     /// <summary>Opens PATH.part, refusing an existing PATH unless <paramref name="overwrite"/>.</summary>
-    public static PartFile Create(string path, bool overwrite)
+    public static PartFile Create(string path, bool overwrite) => new(CheckTarget(path, overwrite));
+
+    /// <summary>The full path, after refusing a directory, a missing parent or (unless
+    /// <paramref name="overwrite"/>) an existing file; lets a caller refuse before any work.</summary>
+    public static string CheckTarget(string path, bool overwrite)
     {
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
@@ -43,7 +47,7 @@ public sealed class PartFile : IAsyncDisposable
         var dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir))
             throw new DrException($"directory {dir} does not exist", FailureKind.Usage);
-        return new PartFile(full);
+        return full;
     }
 
     public async Task CommitAsync(CancellationToken ct)

@@ -28,8 +28,9 @@ public static class SnapshotStreamer
         {
             header ??= message.Header;
             var blob = message.Blob.Memory;
-            // remaining_bytes counts what is still to come after this message.
-            total ??= digest.BytesSeen + blob.Length + (long)message.RemainingBytes;
+            // remaining_bytes counts the db bytes still to come after this message; the 32-byte
+            // digest follows in a last message of its own and is not counted.
+            total ??= digest.BytesSeen + blob.Length + (long)message.RemainingBytes + SnapshotDigest.Size;
             digest.Append(blob.Span);
             await destination.WriteAsync(blob, ct).ConfigureAwait(false);
             progress?.Report(new SnapshotProgress(digest.BytesSeen, total));
