@@ -31,9 +31,9 @@ public static class SnapshotCommands
         {
             using var client = new EtcdClient(connection.Read(parse));
             var request = new SnapshotSaveRequest(parse.GetValue(file)!, parse.GetValue(force));
-            await error.WriteLineAsync("warning: this snapshot is not encrypted and holds every Kubernetes Secret of the cluster; keep it somewhere only admins can read").ConfigureAwait(false);
             var saver = new SnapshotSaver(client, TimeProvider.System);
             var result = await ProgressDisplay.RunAsync("snapshot", progress => saver.SaveAsync(request, progress, error, ct)).ConfigureAwait(false);
+            await error.WriteLineAsync($"warning: {result.Path} is not encrypted and holds every Kubernetes Secret of the cluster; keep it where only admins can read it").ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
             {
                 Output.WriteJson(output, new { path = result.Path, manifestPath = result.ManifestPath, result.Manifest, failedAttempts = result.FailedAttempts });

@@ -1,0 +1,126 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using EtcdDr.Etcd.Protocol;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdDr.Tests.Fakes;
+
+/// <summary>How the fake answers a Snapshot call.</summary>
+public enum SnapshotBehaviour
+{
+    Good,
+    FlipBitInBlob,
+    CutMidStream,
+    NoTrailerStatus,
+    ErrorStatus,
+}
+
+/// <summary>
+/// A tiny etcd gRPC server on 127.0.0.1 (h2c) for fault injection in unit tests: Status, MemberList
+/// and Snapshot, with a snapshot built from random bytes and a correct (or deliberately wrong)
+/// SHA-256 trailer. Real etcd is used by the integration tests.
+/// </summary>
+public sealed class FakeEtcdServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    public byte[] Db { get; }
+    public SnapshotBehaviour Snapshot { get; set; } = SnapshotBehaviour.Good;
+    public ulong MemberId { get; init; } = 0xabc;
+    public ulong LeaderId { get; set; } = 0xabc;
+    public ulong RaftIndex { get; set; } = 100;
+    public int SnapshotCalls;
+    public Uri Endpoint { get; private set; } = null!;
+
+    private FakeEtcdServer(byte[] db)
+    {
+        Db = db;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
+        _app = builder.Build();
+        _app.MapPost("/etcdserverpb.Maintenance/Status", ctx => Unary(ctx, new StatusResponse
+        {
+            Header = new ResponseHeader { ClusterId = 0x1, MemberId = MemberId, Revision = 42, RaftTerm = 3 },
+            Version = "3.4.99", DbSize = Db.Length, Leader = LeaderId, RaftIndex = RaftIndex, RaftTerm = 3,
+        }));
+        _app.MapPost("/etcdserverpb.Cluster/MemberList", ctx => Unary(ctx, new MemberListResponse
+        {
+            Header = new ResponseHeader { ClusterId = 0x1, MemberId = MemberId },
+            Members = { new Member { ID = MemberId, Name = "fake" } },
+        }));
+        _app.MapPost("/etcdserverpb.Maintenance/Snapshot", SnapshotAsync);
+    }
+
+    public static async Task<FakeEtcdServer> StartAsync(int dbSize = 3 * 32 * 1024 + 100)
+    {
+        // bbolt's magic at offset 16 so that verify's format check passes; the rest random.
+        var db = RandomNumberGenerator.GetBytes(dbSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(db.AsSpan(16), 0xED0CDAED);
+        var server = new FakeEtcdServer(db);
+        await server._app.StartAsync();
+        server.Endpoint = new Uri(server._app.Urls.First());
+        return server;
+    }
+
+    private static async Task Unary(HttpContext ctx, IMessage message)
+    {
+        ctx.Response.ContentType = "application/grpc";
+        await ctx.Response.Body.WriteAsync(Frame(message));
+        ctx.Response.AppendTrailer("grpc-status", "0");
+    }
+
+    private async Task SnapshotAsync(HttpContext ctx)
+    {
+        Interlocked.Increment(ref SnapshotCalls);
+        ctx.Response.ContentType = "application/grpc";
+        if (Snapshot == SnapshotBehaviour.ErrorStatus)
+        {
+            ctx.Response.AppendTrailer("grpc-status", "14");
+            ctx.Response.AppendTrailer("grpc-message", Uri.EscapeDataString("etcdserver: not capable"));
+            return;
+        }
+        var trailer = SHA256.HashData(Db);
+        var sent = 0;
+        while (sent < Db.Length)
+        {
+            var n = Math.Min(32 * 1024, Db.Length - sent);
+            var blob = Db.AsSpan(sent, n).ToArray();
+            if (Snapshot == SnapshotBehaviour.FlipBitInBlob && sent == 0)
+                blob[100] ^= 0x04;
+            sent += n;
+            await ctx.Response.Body.WriteAsync(Frame(new SnapshotResponse { RemainingBytes = (ulong)(Db.Length - sent), Blob = ByteString.CopyFrom(blob) }));
+            await ctx.Response.Body.FlushAsync();
+            if (Snapshot == SnapshotBehaviour.CutMidStream)
+            {
+                ctx.Abort();
+                return;
+            }
+        }
+        await ctx.Response.Body.WriteAsync(Frame(new SnapshotResponse { Blob = ByteString.CopyFrom(trailer) }));
+        if (Snapshot != SnapshotBehaviour.NoTrailerStatus)
+            ctx.Response.AppendTrailer("grpc-status", "0");
+        else
+            ctx.Abort();
+    }
+
+    public static byte[] Frame(IMessage message)
+    {
+        var body = message.ToByteArray();
+        var framed = new byte[5 + body.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(framed.AsSpan(1), (uint)body.Length);
+        body.CopyTo(framed, 5);
+        return framed;
+    }
+
+    /// <summary>What a good snapshot file holds: the db and its SHA-256.</summary>
+    public byte[] ExpectedFile() => [.. Db, .. SHA256.HashData(Db)];
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
