@@ -19,7 +19,7 @@ public sealed record EtcdConnectionOptions(
     TimeSpan? DialTimeout = null,
     TimeSpan? CallTimeout = null,
     TimeSpan? StreamIdleTimeout = null,
-    int Http2StreamWindow = 8 * 1024 * 1024)
+    int Http2StreamWindow = 4 * 1024 * 1024)
 {
     public TimeSpan EffectiveDialTimeout => DialTimeout ?? TimeSpan.FromSeconds(5);
     public TimeSpan EffectiveCallTimeout => CallTimeout ?? TimeSpan.FromSeconds(5);

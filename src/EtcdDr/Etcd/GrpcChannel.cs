@@ -70,15 +70,12 @@ public sealed class GrpcChannel : IDisposable
         try
         {
             using var call = await StartAsync(endpoint, method, request, deadline, timeout.Token).ConfigureAwait(false);
-            using var first = await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false)
+            var first = await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false)
                 ?? throw call.StatusOrMissing("the server sent no response message");
             var response = parser.ParseFrom(first.Span);
             // Drain to the trailers so that a non-OK status after the message is not missed.
-            using (var extra = await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false))
-            {
-                if (extra is not null)
-                    throw new GrpcException(GrpcStatusCode.Internal, "a unary call returned more than one message", EtcdConnectionOptions.Name(endpoint));
-            }
+            if (await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false) is not null)
+                throw new GrpcException(GrpcStatusCode.Internal, "a unary call returned more than one message", EtcdConnectionOptions.Name(endpoint));
             return response;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

@@ -13,6 +13,7 @@ public sealed class GrpcServerStream : IDisposable
     private readonly Stream _body;
     private readonly string _endpoint;
     private readonly GrpcChannel _channel;
+    private readonly GrpcMessageReader _reader;
 
     internal GrpcServerStream(HttpResponseMessage response, Stream body, string endpoint, GrpcChannel channel)
     {
@@ -20,22 +21,25 @@ public sealed class GrpcServerStream : IDisposable
         _body = body;
         _endpoint = endpoint;
         _channel = channel;
+        _reader = new GrpcMessageReader(body, endpoint);
     }
 
     public string Endpoint => _endpoint;
 
     internal TimeSpan? IdleTimeout { get; set; }
 
-    /// <summary>Next message, or null after the server ended the stream with status OK.</summary>
-    internal async Task<RentedMessage?> ReadMessageAsync(CancellationToken ct)
+    /// <summary>
+    /// Next message, or null after the server ended the stream with status OK. The bytes are valid
+    /// until the next call.
+    /// </summary>
+    public async ValueTask<ReadOnlyMemory<byte>?> ReadMessageAsync(CancellationToken ct)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (IdleTimeout is { } limit)
-            idle.CancelAfter(limit);
-        RentedMessage? message;
+        using var idle = IdleTimeout is { } limit ? CancellationTokenSource.CreateLinkedTokenSource(ct) : null;
+        idle?.CancelAfter(IdleTimeout!.Value);
+        ReadOnlyMemory<byte>? message;
         try
         {
-            message = await GrpcFraming.ReadAsync(_body, _endpoint, idle.Token).ConfigureAwait(false);
+            message = await _reader.ReadAsync(idle?.Token ?? ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested && IdleTimeout is { } l)
         {
@@ -60,8 +64,8 @@ public sealed class GrpcServerStream : IDisposable
     public async Task<T?> ReadAsync<T>(Google.Protobuf.MessageParser<T> parser, CancellationToken ct)
         where T : class, Google.Protobuf.IMessage<T>
     {
-        using var message = await ReadMessageAsync(ct).ConfigureAwait(false);
-        return message is null ? null : parser.ParseFrom(message.Span);
+        var message = await ReadMessageAsync(ct).ConfigureAwait(false);
+        return message is { } m ? parser.ParseFrom(m.Span) : null;
     }
 
     internal GrpcException StatusOrMissing(string what) =>
@@ -85,6 +89,7 @@ public sealed class GrpcServerStream : IDisposable
 
     public void Dispose()
     {
+        _reader.Dispose();
         _body.Dispose();
         _response.Dispose();
     }

@@ -24,10 +24,19 @@ public static class SnapshotStreamer
         using var digest = new SnapshotDigest();
         ResponseHeader? header = null;
         long? total = null;
-        while (await stream.ReadAsync(SnapshotResponse.Parser, ct).ConfigureAwait(false) is { } message)
+        while (await stream.ReadMessageAsync(ct).ConfigureAwait(false) is { } raw)
         {
+            SnapshotChunk message;
+            try
+            {
+                message = SnapshotChunk.Parse(raw);
+            }
+            catch (FormatException ex)
+            {
+                throw new DrException($"{stream.Endpoint}: malformed snapshot message ({ex.Message})", FailureKind.Integrity, ex);
+            }
             header ??= message.Header;
-            var blob = message.Blob.Memory;
+            var blob = message.Blob;
             // remaining_bytes counts the db bytes still to come after this message; the 32-byte
             // digest follows in a last message of its own and is not counted.
             total ??= digest.BytesSeen + blob.Length + (long)message.RemainingBytes + SnapshotDigest.Size;

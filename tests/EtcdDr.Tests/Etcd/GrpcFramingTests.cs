@@ -4,26 +4,34 @@ namespace EtcdDr.Tests.Etcd;
 
 public class GrpcFramingTests
 {
+    private static async Task<ReadOnlyMemory<byte>?> Read(byte[] bytes)
+    {
+        using var reader = new GrpcMessageReader(new MemoryStream(bytes), "e");
+        return await reader.ReadAsync(default);
+    }
+
     [Fact]
     public async Task Frame_round_trips()
     {
         var message = new byte[] { 1, 2, 3, 4, 5 };
         var framed = GrpcFraming.Frame(message);
         Assert.Equal(new byte[] { 0, 0, 0, 0, 5 }, framed[..5]);
-        using var read = await GrpcFraming.ReadAsync(new MemoryStream(framed), "e", default);
-        Assert.Equal(message, read!.Span.ToArray());
+        using var reader = new GrpcMessageReader(new MemoryStream([.. framed, .. framed]), "e");
+        Assert.Equal(message, (await reader.ReadAsync(default))!.Value.ToArray());
+        Assert.Equal(message, (await reader.ReadAsync(default))!.Value.ToArray());
+        Assert.Null(await reader.ReadAsync(default));
     }
 
     [Fact]
     public async Task Clean_end_of_stream_is_null()
     {
-        Assert.Null(await GrpcFraming.ReadAsync(new MemoryStream(), "e", default));
+        Assert.Null(await Read([]));
     }
 
     [Fact]
     public async Task End_inside_a_header_is_an_error()
     {
-        var ex = await Assert.ThrowsAsync<GrpcException>(() => GrpcFraming.ReadAsync(new MemoryStream([0, 0, 0]), "e", default).AsTask());
+        var ex = await Assert.ThrowsAsync<GrpcException>(() => Read([0, 0, 0]));
         Assert.Contains("frame header", ex.Message);
     }
 
@@ -31,7 +39,7 @@ public class GrpcFramingTests
     public async Task End_inside_a_body_is_unavailable()
     {
         var framed = GrpcFraming.Frame(new byte[100]);
-        var ex = await Assert.ThrowsAsync<GrpcException>(() => GrpcFraming.ReadAsync(new MemoryStream(framed[..50]), "e", default).AsTask());
+        var ex = await Assert.ThrowsAsync<GrpcException>(() => Read(framed[..50]));
         Assert.Equal(GrpcStatusCode.Unavailable, ex.Status);
         Assert.Contains("45 of 100", ex.Message);
     }
@@ -41,7 +49,7 @@ public class GrpcFramingTests
     {
         var framed = GrpcFraming.Frame(new byte[3]);
         framed[0] = 1;
-        var ex = await Assert.ThrowsAsync<GrpcException>(() => GrpcFraming.ReadAsync(new MemoryStream(framed), "e", default).AsTask());
+        var ex = await Assert.ThrowsAsync<GrpcException>(() => Read(framed));
         Assert.Contains("compressed", ex.Message);
     }
 
@@ -49,7 +57,7 @@ public class GrpcFramingTests
     public async Task Absurd_lengths_are_refused_before_allocating()
     {
         byte[] header = [0, 0x7f, 0xff, 0xff, 0xff];
-        var ex = await Assert.ThrowsAsync<GrpcException>(() => GrpcFraming.ReadAsync(new MemoryStream(header), "e", default).AsTask());
+        var ex = await Assert.ThrowsAsync<GrpcException>(() => Read(header));
         Assert.Equal(GrpcStatusCode.ResourceExhausted, ex.Status);
     }
 
