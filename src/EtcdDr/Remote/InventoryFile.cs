@@ -1,0 +1,125 @@
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace EtcdDr.Remote;
+
+/// <summary>
+/// Reads and writes etcd-dr.yaml. Keys are camelCase:
+/// <code>
+/// cluster: prod-eu1
+/// ssh: { user: ops, identityFile: ~/.ssh/id_ed25519, knownHostsFile: ~/.ssh/known_hosts, sudo: auto }
+/// masters:
+///   - { name: cp-1, address: 10.0.0.11 }
+///   - { name: cp-2, address: 10.0.0.12, port: 2222 }
+/// backup: { destinations: [ "s3://backups/etcd?endpoint=https://minio:9000" ], recipients: [ "age1..." ] }
+/// </code>
+/// </summary>
+public static class InventoryFile
+{
+    private static readonly IDeserializer Reader = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .Build();
+
+    private static readonly ISerializer Writer = new SerializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
+        .Build();
+
+    public static Inventory Parse(string yaml, string source)
+    {
+        InventoryDocument doc;
+        try
+        {
+            doc = Reader.Deserialize<InventoryDocument>(yaml) ?? throw new DrException($"{source}: the file is empty", FailureKind.Usage);
+        }
+        catch (YamlException ex)
+        {
+            throw new DrException($"{source}:{ex.Start.Line}:{ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}", FailureKind.Usage, ex);
+        }
+        var problems = doc.Problems().ToList();
+        if (problems.Count > 0)
+            throw new DrException($"{source}: " + string.Join("; ", problems), FailureKind.Usage);
+        return doc.ToInventory();
+    }
+
+    public static Inventory Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new DrException($"inventory {path} does not exist", FailureKind.Usage);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static string Serialize(Inventory inventory) => Writer.Serialize(InventoryDocument.From(inventory));
+
+    /// <summary>The YAML shape, mutable for the deserializer; validated into <see cref="Inventory"/>.</summary>
+    private sealed class InventoryDocument
+    {
+        public string? Cluster { get; set; }
+        public SshDocument? Ssh { get; set; }
+        public List<MasterDocument>? Masters { get; set; }
+        public BackupDocument? Backup { get; set; }
+
+        public IEnumerable<string> Problems()
+        {
+            if (string.IsNullOrWhiteSpace(Cluster))
+                yield return "'cluster' is missing";
+            else if (!Cluster.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+                yield return $"cluster name '{Cluster}' may hold only letters, digits, '-', '_' and '.'";
+            if (Masters is null || Masters.Count == 0)
+                yield return "'masters' lists no host";
+            for (var i = 0; i < (Masters?.Count ?? 0); i++)
+            {
+                var m = Masters![i];
+                if (string.IsNullOrWhiteSpace(m.Name))
+                    yield return $"masters[{i}] has no name";
+                if (string.IsNullOrWhiteSpace(m.Address))
+                    yield return $"masters[{i}] ({m.Name}) has no address";
+            }
+            foreach (var dup in (Masters ?? []).GroupBy(m => m.Name).Where(g => g.Count() > 1))
+                yield return $"master name '{dup.Key}' appears {dup.Count()} times";
+            if (Ssh?.Sudo is { } sudo && sudo is not ("auto" or "always" or "never"))
+                yield return $"ssh.sudo is '{sudo}'; use auto, always or never";
+        }
+
+        public Inventory ToInventory() => new(
+            Cluster!,
+            new SshSettings(Ssh?.User, Ssh?.Port, Ssh?.IdentityFile, Ssh?.KnownHostsFile, Ssh?.ConfigFile, Ssh?.ProxyJump, Ssh?.Sudo ?? "auto"),
+            Masters!.Select(m => new MasterHost(m.Name!, m.Address!, m.Port, m.User, m.EtcdClientUrl)).ToList(),
+            Backup is null ? null : new BackupSettings(Backup.Destinations, Backup.Recipients));
+
+        public static InventoryDocument From(Inventory i) => new()
+        {
+            Cluster = i.Cluster,
+            Ssh = new SshDocument { User = i.Ssh.User, Port = i.Ssh.Port, IdentityFile = i.Ssh.IdentityFile, KnownHostsFile = i.Ssh.KnownHostsFile, ConfigFile = i.Ssh.ConfigFile, ProxyJump = i.Ssh.ProxyJump, Sudo = i.Ssh.Sudo },
+            Masters = i.Masters.Select(m => new MasterDocument { Name = m.Name, Address = m.Address, Port = m.Port, User = m.User, EtcdClientUrl = m.EtcdClientUrl }).ToList(),
+            Backup = i.Backup is null ? null : new BackupDocument { Destinations = i.Backup.Destinations?.ToList(), Recipients = i.Backup.Recipients?.ToList() },
+        };
+    }
+
+    private sealed class SshDocument
+    {
+        public string? User { get; set; }
+        public int? Port { get; set; }
+        public string? IdentityFile { get; set; }
+        public string? KnownHostsFile { get; set; }
+        public string? ConfigFile { get; set; }
+        public string? ProxyJump { get; set; }
+        public string? Sudo { get; set; }
+    }
+
+    private sealed class MasterDocument
+    {
+        public string? Name { get; set; }
+        public string? Address { get; set; }
+        public int? Port { get; set; }
+        public string? User { get; set; }
+        public string? EtcdClientUrl { get; set; }
+    }
+
+    private sealed class BackupDocument
+    {
+        public List<string>? Destinations { get; set; }
+        public List<string>? Recipients { get; set; }
+    }
+}
