@@ -1,4 +1,3 @@
-using System.Text;
 using EtcdDr.Etcd.Protocol;
 using Google.Protobuf;
 
@@ -175,10 +174,7 @@ public sealed class EtcdClient : IDisposable
     private static DrException AllFailed(string method, List<GrpcException> failures)
     {
         var name = method[(method.LastIndexOf('/') + 1)..];
-        var lines = new StringBuilder($"{name} failed on every endpoint:");
-        foreach (var f in failures)
-            lines.Append("\n  ").Append(f.Endpoint).Append(": ").Append(f.Detail);
-        return new DrException(lines.ToString(), FailureKind.Unreachable, failures.LastOrDefault());
+        return new DrException(Failures.Summarize($"{name} failed on every endpoint", failures.Select(f => f.Message).ToList()), FailureKind.Unreachable, failures.LastOrDefault());
     }
 
     public void Dispose() => _channel.Dispose();

@@ -69,8 +69,9 @@ public sealed record EtcdTls(byte[]? CaPem, byte[]? CertPem, byte[]? KeyPem, boo
         {
             cert = X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(CertPem), Encoding.ASCII.GetString(KeyPem));
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
+            // A key of another certificate surfaces as ArgumentException ("does not match the public key").
             throw new DrException($"client certificate and key do not load as a pair ({ex.Message}); check that --key belongs to --cert", FailureKind.Usage, ex);
         }
         if (cert.NotAfter.ToUniversalTime() < now.UtcDateTime)

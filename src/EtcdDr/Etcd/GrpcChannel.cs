@@ -144,6 +144,7 @@ public sealed class GrpcChannel : IDisposable
     internal GrpcException TransportFailure(string endpoint, Exception ex, bool requestNotSent = false)
     {
         var host = Uri.TryCreate(endpoint, UriKind.Absolute, out var u) ? u.Host : endpoint;
+        var https = u?.Scheme == Uri.UriSchemeHttps;
         var root = ex;
         while (root.InnerException is not null && root is not SocketException)
             root = root.InnerException;
@@ -155,21 +156,26 @@ public sealed class GrpcChannel : IDisposable
             SocketException s => $"socket error {s.SocketErrorCode}",
             TimeoutException => "connect timed out",
             _ when _tlsFailures.Take(host) is { } tlsReason => $"TLS: {tlsReason}",
-            _ when IsTls(ex) && _hasClientCertificate =>
-                "the TLS session was refused; the server may reject our client certificate (signed by another CA, expired, or not a client certificate)",
-            _ when IsTls(ex) => "TLS handshake failed; does the server require a client certificate (--cert/--key)?",
+            // With TLS 1.3 the server judges our certificate after the client considers the handshake
+            // done, so a refusal arrives as a connection closed before HTTP/2 could start.
+            _ when https && IsHandshakeFailure(ex) && _hasClientCertificate =>
+                "the server closed the connection during TLS/HTTP/2 set-up: it most likely refused our client certificate (signed by a CA it does not trust, expired, or not for client auth)",
+            _ when https && IsHandshakeFailure(ex) => "the server closed the connection during TLS set-up; does it require a client certificate (--cert/--key)?",
+            _ when !https && IsHandshakeFailure(ex) => "the server did not speak plain HTTP/2 (gRPC); if it serves TLS, use an https:// endpoint and --cacert",
             _ => FirstLine(root.Message),
         };
+
         return new GrpcException(GrpcStatusCode.Unavailable, detail, endpoint, ex, requestNotSent);
     }
 
-    private static bool IsTls(Exception ex)
+    /// <summary>TLS failed, or the connection died before HTTP/2 started (no response at all).</summary>
+    private static bool IsHandshakeFailure(Exception ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (e is AuthenticationException || (e is HttpRequestException h && h.HttpRequestError == HttpRequestError.SecureConnectionError))
+            if (e is AuthenticationException || e is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError or HttpRequestError.HttpProtocolError })
                 return true;
-            if (e.Message.Contains("SSL", StringComparison.Ordinal) || e.Message.Contains("TLS", StringComparison.Ordinal) || e.Message.Contains("decrypt", StringComparison.OrdinalIgnoreCase))
+            if (e is IOException && e.Message.Contains("HTTP/2", StringComparison.Ordinal))
                 return true;
         }
         return false;

@@ -19,8 +19,7 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
         var candidates = EndpointChoice.Order(statuses);
         if (candidates.Count == 0)
         {
-            var why = string.Join("\n", statuses.Select(s => "  " + s.Error?.Message));
-            throw new DrException($"no etcd endpoint answered:\n{why}", FailureKind.Unreachable);
+            throw new DrException(Failures.Summarize("no etcd endpoint answered", statuses.Select(s => s.Error!.Message).ToList()), FailureKind.Unreachable);
         }
         PartFile.CheckTarget(request.OutputPath, request.Overwrite); // refuse before streaming anything
 
@@ -39,7 +38,7 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
                 await log.WriteLineAsync($"snapshot failed, trying the next member: {ex.Message}").ConfigureAwait(false);
             }
         }
-        throw new DrException("no member produced a good snapshot:\n  " + string.Join("\n  ", failures), FailureKind.Unreachable);
+        throw new DrException(Failures.Summarize("no member produced a good snapshot", failures), FailureKind.Unreachable);
     }
 
     private async Task<SnapshotSaveResult> SaveFromAsync(EndpointStatus source, IReadOnlyDictionary<ulong, string> names,

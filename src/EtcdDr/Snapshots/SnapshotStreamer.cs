@@ -3,8 +3,8 @@ using EtcdDr.Etcd.Protocol;
 
 namespace EtcdDr.Snapshots;
 
-/// <summary>Bytes so far and, once the first message arrived, the total the member announced.</summary>
-public readonly record struct SnapshotProgress(long Bytes, long? Total);
+/// <summary>Bytes so far from which member and, once the first message arrived, the total it announced.</summary>
+public readonly record struct SnapshotProgress(string Endpoint, long Bytes, long? Total);
 
 /// <summary>What came out of one snapshot stream.</summary>
 /// <param name="Bytes">Plain snapshot bytes, trailer included.</param>
@@ -42,7 +42,7 @@ public static class SnapshotStreamer
             total ??= digest.BytesSeen + blob.Length + (long)message.RemainingBytes + SnapshotDigest.Size;
             digest.Append(blob.Span);
             await destination.WriteAsync(blob, ct).ConfigureAwait(false);
-            progress?.Report(new SnapshotProgress(digest.BytesSeen, total));
+            progress?.Report(new SnapshotProgress(stream.Endpoint, digest.BytesSeen, total));
         }
         if (total is { } announced && announced != digest.BytesSeen)
             throw new DrException($"{stream.Endpoint}: snapshot stream ended after {digest.BytesSeen} of {announced} announced bytes", FailureKind.Integrity);
