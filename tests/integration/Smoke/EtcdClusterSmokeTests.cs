@@ -46,7 +46,7 @@ public sealed class EtcdClusterSmokeTests
         // Same CA trusted, but no client certificate: client-cert-auth must refuse the request.
         var anonymous = await ProcessRunner.RunAsync(
             Prerequisites.Etcdctl,
-            ["--endpoints=" + cluster.Endpoints[0], "--cacert=" + certs.CaFile, "--dial-timeout=2s", "--command-timeout=3s", "get", "/smoke/tls"],
+            ["--endpoints=" + cluster.Endpoints[0], "--cacert=" + certs.CaFile, "--dial-timeout=1s", "--command-timeout=1s", "get", "/smoke/tls"],
             EtcdCluster.EtcdctlProcessOptions(TimeSpan.FromSeconds(30)),
             timeout.Token);
         Assert.NotEqual(0, anonymous.ExitCode);
@@ -90,7 +90,7 @@ public sealed class EtcdClusterSmokeTests
     }
 
     [Fact]
-    public async Task Startup_failure_reports_the_log_tail_and_leaves_nothing_running()
+    public async Task Startup_failure_reports_exit_code_and_log_tail()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var failure = await Assert.ThrowsAsync<EtcdStartupException>(() => EtcdCluster.StartAsync(
@@ -99,5 +99,24 @@ public sealed class EtcdClusterSmokeTests
         Assert.Contains("exited with code", failure.Message, StringComparison.Ordinal);
         Assert.Contains("not-a-number", failure.Message, StringComparison.Ordinal);
         Assert.Contains("--- tail of", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Member_that_never_becomes_healthy_is_killed_when_startup_times_out()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var token = "never-healthy-" + Guid.NewGuid().ToString("N");
+        // etcd runs fine but listens for clients somewhere other than the URL it advertises.
+        var options = new EtcdClusterOptions
+        {
+            Name = "deaf1",
+            StartupTimeout = TimeSpan.FromSeconds(3),
+            ExtraArguments = ["--listen-client-urls", "http://127.0.0.1:0", "--initial-cluster-token", token],
+        };
+
+        var failure = await Assert.ThrowsAsync<EtcdStartupException>(() => EtcdCluster.StartAsync(options, timeout.Token));
+
+        Assert.Contains("not healthy after 3 s", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(ProcessTable.FindByCommandLine(token));
     }
 }
