@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EtcdDr.Cli.Snapshot;
 
 namespace EtcdDr.Cli;
 

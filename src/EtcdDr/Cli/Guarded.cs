@@ -48,7 +48,7 @@ public static class ErrorTranslation
     private static readonly List<Func<Exception, DrException?>> Translators =
     [
         ex => ex is UnauthorizedAccessException ? new DrException($"permission denied: {ex.Message}", FailureKind.General, ex) : null,
-        ex => ex is IOException io && IsDiskFull(io) ? new DrException($"no space left on device: {ex.Message}", FailureKind.General, ex) : null,
+        ex => ex is IOException io && Failures.IsDiskFull(io) ? new DrException(Failures.Describe(io), FailureKind.General, ex) : null,
         ex => ex is FileNotFoundException or DirectoryNotFoundException ? new DrException(ex.Message, FailureKind.Usage, ex) : null,
     ];
 
@@ -64,7 +64,4 @@ public static class ErrorTranslation
         }
         return null;
     }
-
-    // ENOSPC is 28 on Linux; .NET surfaces it as an IOException with that HResult low word.
-    public static bool IsDiskFull(IOException io) => (io.HResult & 0xFFFF) == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
 }

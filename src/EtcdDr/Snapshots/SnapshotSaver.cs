@@ -2,26 +2,41 @@ using EtcdDr.Etcd;
 
 namespace EtcdDr.Snapshots;
 
-/// <summary>The saved snapshot and every endpoint that was tried before it.</summary>
-public sealed record SnapshotSaveResult(string Path, string ManifestPath, SnapshotManifest Manifest, IReadOnlyList<string> FailedAttempts);
+/// <summary>How one destination fared: where the copy landed, or why it did not.</summary>
+public sealed record DestinationOutcome(string Destination, string? Location, string? Error)
+{
+    public bool Succeeded => Error is null;
+}
+
+/// <summary>The snapshot, where its copies are, and every endpoint that was tried before it.</summary>
+public sealed record SnapshotSaveResult(SnapshotManifest Manifest, IReadOnlyList<DestinationOutcome> Destinations, IReadOnlyList<string> FailedAttempts)
+{
+    public bool Partial => Destinations.Any(d => !d.Succeeded);
+
+    /// <summary>The first copy that landed (the file, for `-o FILE`).</summary>
+    public string Path => Destinations.First(d => d.Succeeded).Location!;
+}
 
 /// <summary>
 /// `snapshot save`: stream from one healthy member (a follower when there is one), check etcd's
-/// SHA-256 trailer on the way, write PATH.part (0600), fsync, rename, then write the manifest. A
-/// member that fails mid-stream is replaced by the next one and the part file started over.
+/// SHA-256 trailer on the way, and only then commit every destination and write its manifest. A
+/// member that fails mid-stream is replaced by the next one and every destination started over. A
+/// destination that fails is reported while the others still get their copy.
 /// </summary>
 public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
 {
     public async Task<SnapshotSaveResult> SaveAsync(SnapshotSaveRequest request, IProgress<SnapshotProgress>? progress,
         TextWriter log, CancellationToken ct)
     {
+        if (request.Destinations.Count == 0)
+            throw new DrException("no destination: give -o FILE and/or --to URL", FailureKind.Usage);
+        foreach (var destination in request.Destinations)
+            destination.Check(); // refuse before streaming anything
+
         var statuses = await client.StatusAllAsync(ct).ConfigureAwait(false);
         var candidates = EndpointChoice.Order(statuses);
         if (candidates.Count == 0)
-        {
             throw new DrException(Failures.Summarize("no etcd endpoint answered", statuses.Select(s => s.Error!.Message).ToList()), FailureKind.Unreachable);
-        }
-        PartFile.CheckTarget(request.OutputPath, request.Overwrite); // refuse before streaming anything
 
         var names = await MemberNamesAsync(ct).ConfigureAwait(false);
         var failures = statuses.Where(s => s.Error is not null).Select(s => s.Error!.Message).ToList();
@@ -33,7 +48,7 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
             }
             catch (DrException ex) when (ex.Kind is FailureKind.Unreachable or FailureKind.Integrity && !ct.IsCancellationRequested)
             {
-                // The member died or sent bad data; the part file is gone, try the next member.
+                // The member died or sent bad data; every partial copy is gone, try the next member.
                 failures.Add(ex.Message);
                 await log.WriteLineAsync($"snapshot failed, trying the next member: {ex.Message}").ConfigureAwait(false);
             }
@@ -47,50 +62,79 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
         var status = source.Status!;
         var started = time.GetTimestamp();
         var createdAt = time.GetUtcNow();
-        var manifestPath = SnapshotManifest.PathFor(Path.GetFullPath(request.OutputPath));
+        var encrypted = request.Encryption is not null;
 
-        await using var part = PartFile.Create(request.OutputPath, request.Overwrite);
-        StreamedSnapshot streamed;
-        long fileSize;
-        string fileSha;
-        using (var hashing = new HashingWriteStream(part.Stream, leaveOpen: true))
+        var targets = new List<ISnapshotTarget>();
+        try
         {
-            var sink = request.Encryption?.Wrap(hashing) ?? hashing;
-            using (var stream = await client.OpenSnapshotAsync(source.Endpoint, ct).ConfigureAwait(false))
-                streamed = await SnapshotStreamer.CopyAsync(stream, sink, progress, ct).ConfigureAwait(false);
-            if (!ReferenceEquals(sink, hashing))
-                await sink.DisposeAsync().ConfigureAwait(false); // finishes the ciphertext
-            fileSize = hashing.BytesWritten;
-            fileSha = hashing.Sha256Hex();
+            foreach (var destination in request.Destinations)
+                targets.Add(destination.Open(createdAt, status.Header.Revision, encrypted));
+            var fanOut = new FanOutStream(targets);
+            StreamedSnapshot streamed;
+            long fileSize;
+            string fileSha;
+            using (var hashing = new HashingWriteStream(fanOut, leaveOpen: true))
+            {
+                var sink = request.Encryption?.Wrap(hashing) ?? hashing;
+                using (var stream = await client.OpenSnapshotAsync(source.Endpoint, ct).ConfigureAwait(false))
+                    streamed = await SnapshotStreamer.CopyAsync(stream, sink, progress, ct).ConfigureAwait(false);
+                if (!ReferenceEquals(sink, hashing))
+                    await sink.DisposeAsync().ConfigureAwait(false); // finishes the ciphertext
+                await fanOut.FlushAsync(ct).ConfigureAwait(false);
+                fileSize = hashing.BytesWritten;
+                fileSha = hashing.Sha256Hex();
+            }
+
+            var manifest = new SnapshotManifest
+            {
+                ClusterId = EtcdIds.Format(status.Header.ClusterId),
+                MemberId = EtcdIds.Format(status.Header.MemberId),
+                MemberName = names.GetValueOrDefault(status.Header.MemberId),
+                Endpoint = EtcdConnectionOptions.Name(source.Endpoint),
+                EtcdVersion = status.Version,
+                Revision = Math.Max(status.Header.Revision, streamed.Header?.Revision ?? 0),
+                RaftIndex = status.RaftIndex,
+                RaftTerm = status.RaftTerm,
+                DbSize = status.DbSize,
+                FileSize = fileSize,
+                FileSha256 = fileSha,
+                SnapshotSize = streamed.Bytes,
+                SnapshotSha256Trailer = streamed.TrailerHex,
+                Encrypted = encrypted,
+                Recipients = request.Encryption?.Recipients,
+                CreatedAt = createdAt,
+                DurationSeconds = Math.Round(time.GetElapsedTime(started).TotalSeconds, 3),
+                ToolVersion = ToolVersion.Current,
+            };
+
+            var outcomes = new List<DestinationOutcome>();
+            for (var i = 0; i < targets.Count; i++)
+            {
+                var description = request.Destinations[i].Description;
+                if (fanOut.Failed.TryGetValue(targets[i], out var streamError))
+                {
+                    outcomes.Add(new DestinationOutcome(description, null, Failures.Describe(streamError)));
+                    continue;
+                }
+                try
+                {
+                    await targets[i].CommitAsync(manifest, ct).ConfigureAwait(false);
+                    outcomes.Add(new DestinationOutcome(description, targets[i].Location, null));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DrException or HttpRequestException or InvalidOperationException)
+                {
+                    outcomes.Add(new DestinationOutcome(description, null, Failures.Describe(ex)));
+                }
+            }
+            if (outcomes.All(o => !o.Succeeded))
+                throw new DrException(Failures.Summarize("the snapshot was good but no destination stored it", outcomes.Select(o => $"{o.Destination}: {o.Error}").ToList()), FailureKind.General);
+            return new SnapshotSaveResult(manifest, outcomes, failures);
         }
-
-        // An old manifest next to a file we are about to replace would describe the wrong bytes.
-        File.Delete(manifestPath);
-        await part.CommitAsync(ct).ConfigureAwait(false);
-
-        var manifest = new SnapshotManifest
+        finally
         {
-            ClusterId = EtcdIds.Format(status.Header.ClusterId),
-            MemberId = EtcdIds.Format(status.Header.MemberId),
-            MemberName = names.GetValueOrDefault(status.Header.MemberId),
-            Endpoint = EtcdConnectionOptions.Name(source.Endpoint),
-            EtcdVersion = status.Version,
-            Revision = Math.Max(status.Header.Revision, streamed.Header?.Revision ?? 0),
-            RaftIndex = status.RaftIndex,
-            RaftTerm = status.RaftTerm,
-            DbSize = status.DbSize,
-            FileSize = fileSize,
-            FileSha256 = fileSha,
-            SnapshotSize = streamed.Bytes,
-            SnapshotSha256Trailer = streamed.TrailerHex,
-            Encrypted = request.Encryption is not null,
-            Recipients = request.Encryption?.Recipients,
-            CreatedAt = createdAt,
-            DurationSeconds = Math.Round(time.GetElapsedTime(started).TotalSeconds, 3),
-            ToolVersion = ToolVersion.Current,
-        };
-        await PartFile.WriteAllTextAsync(manifestPath, manifest.ToJson(), ct).ConfigureAwait(false);
-        return new SnapshotSaveResult(part.FinalPath, manifestPath, manifest, failures);
+            foreach (var target in targets)
+                await target.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task<IReadOnlyDictionary<ulong, string>> MemberNamesAsync(CancellationToken ct)

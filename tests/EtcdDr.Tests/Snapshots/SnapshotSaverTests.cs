@@ -9,7 +9,7 @@ public class SnapshotSaverTests
     private static async Task<SnapshotSaveResult> Save(string path, bool force = false, params FakeEtcdServer[] servers)
     {
         using var client = new EtcdClient(new EtcdConnectionOptions(servers.Select(s => s.Endpoint).ToList()));
-        return await new SnapshotSaver(client, TimeProvider.System).SaveAsync(new SnapshotSaveRequest(path, force), null, TextWriter.Null, default);
+        return await new SnapshotSaver(client, TimeProvider.System).SaveAsync(SnapshotSaveRequest.ToFile(path, force), null, TextWriter.Null, default);
     }
 
     private static void AssertNothingAt(string path)
@@ -29,7 +29,7 @@ public class SnapshotSaverTests
 
         Assert.Equal(server.ExpectedFile(), await File.ReadAllBytesAsync(path));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        var manifest = SnapshotManifest.Parse(await File.ReadAllTextAsync(result.ManifestPath), "m");
+        var manifest = SnapshotManifest.Parse(await File.ReadAllTextAsync(SnapshotManifest.PathFor(path)), "m");
         Assert.Equal(42, manifest.Revision);
         Assert.Equal("abc", manifest.MemberId);
         Assert.Equal("fake", manifest.MemberName);
@@ -121,7 +121,7 @@ public class SnapshotSaverTests
     {
         using var dir = new TempDir();
         using var client = new EtcdClient(new EtcdConnectionOptions([new Uri("http://127.0.0.1:1"), new Uri("http://127.0.0.1:9")], DialTimeout: TimeSpan.FromSeconds(2)));
-        var ex = await Assert.ThrowsAsync<DrException>(() => new SnapshotSaver(client, TimeProvider.System).SaveAsync(new SnapshotSaveRequest(dir.File("s.db")), null, TextWriter.Null, default));
+        var ex = await Assert.ThrowsAsync<DrException>(() => new SnapshotSaver(client, TimeProvider.System).SaveAsync(SnapshotSaveRequest.ToFile(dir.File("s.db")), null, TextWriter.Null, default));
         Assert.Equal(FailureKind.Unreachable, ex.Kind);
         Assert.Contains("127.0.0.1:1: connection refused", ex.Message);
         Assert.Contains("127.0.0.1:9: connection refused", ex.Message);

@@ -15,7 +15,7 @@ public class SnapshotVerifierTests : IAsyncLifetime
         _server = await FakeEtcdServer.StartAsync(dbSize: 64 * 1024);
         _path = _dir.File("snap.db");
         using var client = new EtcdClient(new EtcdConnectionOptions([_server.Endpoint]));
-        await new SnapshotSaver(client, TimeProvider.System).SaveAsync(new SnapshotSaveRequest(_path), null, TextWriter.Null, default);
+        await new SnapshotSaver(client, TimeProvider.System).SaveAsync(SnapshotSaveRequest.ToFile(_path), null, TextWriter.Null, default);
     }
 
     public async Task DisposeAsync()

@@ -100,7 +100,7 @@ public sealed class SnapshotSaveTests
         });
 
         using var client = new EtcdClient(new EtcdConnectionOptions(cluster.Endpoints.Select(e => new Uri(e)).ToList()));
-        var result = await new SnapshotSaver(client, TimeProvider.System).SaveAsync(new SnapshotSaveRequest(path), progress, TextWriter.Null, default);
+        var result = await new SnapshotSaver(client, TimeProvider.System).SaveAsync(SnapshotSaveRequest.ToFile(path), progress, TextWriter.Null, default);
 
         Assert.NotNull(killed);
         Assert.NotEqual(killed, result.Manifest.Endpoint);
@@ -119,7 +119,7 @@ public sealed class SnapshotSaveTests
         var progress = new KillOnFirstChunk(_ => cluster.KillMemberAsync(0).GetAwaiter().GetResult());
 
         using var client = new EtcdClient(new EtcdConnectionOptions([new Uri(cluster.Endpoints[0])]));
-        var ex = await Assert.ThrowsAsync<DrException>(() => new SnapshotSaver(client, TimeProvider.System).SaveAsync(new SnapshotSaveRequest(path), progress, TextWriter.Null, default));
+        var ex = await Assert.ThrowsAsync<DrException>(() => new SnapshotSaver(client, TimeProvider.System).SaveAsync(SnapshotSaveRequest.ToFile(path), progress, TextWriter.Null, default));
 
         Assert.Equal(FailureKind.Unreachable, ex.Kind);
         Assert.Empty(Directory.GetFiles(dir.Path));

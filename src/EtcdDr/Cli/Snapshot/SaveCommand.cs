@@ -1,0 +1,63 @@
+using System.CommandLine;
+using EtcdDr.Etcd;
+using EtcdDr.Snapshots;
+using EtcdDr.Storage;
+
+namespace EtcdDr.Cli.Snapshot;
+
+public static class SaveCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var connection = new EtcdConnectionOptionsCli();
+        var file = new Option<string?>("--output-file", "-o") { Description = "write the snapshot to this file; FILE.manifest.json is written beside it" };
+        var to = new Option<string[]>("--to")
+        {
+            Description = "also store it at a destination URL (repeatable): file:///dir, ssh://host/dir, s3://bucket/prefix, azblob://account/container",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var cluster = SnapshotCommands.ClusterOption();
+        var force = new Option<bool>("--force") { Description = "replace an existing -o file (the old one stays until the new snapshot is complete and checked)" };
+        var format = Output.CreateOption();
+        var command = new Command("save", "Stream a snapshot from one healthy member (a follower when possible), check etcd's SHA-256 trailer while streaming, and store it: " +
+            "FILE.part (0600), fsync, rename, manifest last; or <cluster>/snapshots/<time>-rev<rev>.db in each --to store. etcd streams once for all copies.\n" +
+            "Exit codes: 0 saved everywhere; 2 bad arguments; 4 no member reachable or every stream corrupt; 5 output exists (use --force); 6 some destinations failed");
+        connection.AddTo(command);
+        foreach (var option in new Option[] { file, to, cluster, force, format })
+            command.Options.Add(option);
+        command.SetAction(Guarded.Action(error, async (parse, ct) =>
+        {
+            var destinations = new List<ISnapshotDestination>();
+            if (parse.GetValue(file) is { } path)
+                destinations.Add(new LocalFileDestination(path, parse.GetValue(force)));
+            foreach (var url in parse.GetValue(to) ?? [])
+                destinations.Add(new StoreDestination(StoreFactory.Open(url), SnapshotCommands.RequireCluster(parse.GetValue(cluster), "--to")));
+            if (destinations.Count == 0)
+                throw new DrException("where should the snapshot go? give -o FILE and/or --to URL", FailureKind.Usage);
+
+            using var client = new EtcdClient(connection.Read(parse));
+            var saver = new SnapshotSaver(client, TimeProvider.System);
+            var request = new SnapshotSaveRequest(destinations);
+            var result = await ProgressDisplay.RunAsync("snapshot", progress => saver.SaveAsync(request, progress, error, ct)).ConfigureAwait(false);
+            await error.WriteLineAsync("warning: the snapshot is not encrypted and holds every Kubernetes Secret of the cluster; keep it where only admins can read it").ConfigureAwait(false);
+            Render(output, parse.GetValue(format), result);
+            foreach (var failed in result.Destinations.Where(d => !d.Succeeded))
+                await error.WriteLineAsync($"etcd-dr: {failed.Destination}: {failed.Error}").ConfigureAwait(false);
+            return result.Partial ? ExitCodes.Partial : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static void Render(TextWriter output, OutputFormat format, SnapshotSaveResult result)
+    {
+        if (Output.IsJson(format))
+        {
+            Output.WriteJson(output, new { result.Manifest, destinations = result.Destinations, failedAttempts = result.FailedAttempts });
+            return;
+        }
+        var m = result.Manifest;
+        output.WriteLine($"Snapshot of revision {m.Revision} from {m.MemberName ?? m.MemberId} at {m.Endpoint}: {StatusCommand.Bytes(m.FileSize)} in {m.DurationSeconds:0.00} s, sha256 {m.FileSha256}");
+        foreach (var d in result.Destinations)
+            output.WriteLine(d.Succeeded ? $"  saved   {d.Location}" : $"  FAILED  {d.Destination}: {d.Error}");
+    }
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using EtcdDr.Snapshots;
+
+namespace EtcdDr.Cli.Snapshot;
+
+public static class VerifyCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var path = new Argument<string>("FILE") { Description = "snapshot file" };
+        var manifest = new Option<string?>("--manifest") { Description = "manifest to check against (default: FILE.manifest.json)" };
+        var format = Output.CreateOption();
+        var command = new Command("verify", "Check a snapshot: bbolt header, size, etcd's SHA-256 trailer, and the manifest's size and SHA-256\n" +
+            "Exit codes: 0 valid; 3 a check failed; 2 no such file");
+        command.Arguments.Add(path);
+        command.Options.Add(manifest);
+        command.Options.Add(format);
+        command.SetAction(Guarded.Action(error, async (parse, ct) =>
+        {
+            var report = await SnapshotVerifier.VerifyFileAsync(parse.GetValue(path)!, parse.GetValue(manifest), decrypt: null, ct).ConfigureAwait(false);
+            if (Output.IsJson(parse.GetValue(format)))
+            {
+                Output.WriteJson(output, new { report.Path, report.Valid, report.Checks, report.Manifest });
+            }
+            else
+            {
+                foreach (var check in report.Checks)
+                    await output.WriteLineAsync($"{(check.Ok switch { true => "ok  ", false => "FAIL", null => "--  " })} {check.Name,-16} {check.Detail}").ConfigureAwait(false);
+                await output.WriteLineAsync(report.Valid ? $"{report.Path}: valid" : $"{report.Path}: INVALID").ConfigureAwait(false);
+            }
+            return report.Valid ? ExitCodes.Ok : ExitCodes.Integrity;
+        }));
+        return command;
+    }
+}

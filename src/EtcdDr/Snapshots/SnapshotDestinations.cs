@@ -1,0 +1,129 @@
+using System.IO.Pipelines;
+using System.Text;
+using EtcdDr.Storage;
+
+namespace EtcdDr.Snapshots;
+
+/// <summary>Where one copy of a snapshot goes. Opened once per attempt (a fail-over starts over).</summary>
+public interface ISnapshotDestination
+{
+    string Description { get; }
+
+    /// <summary>Refuses before any byte is streamed (an existing file without --force, say).</summary>
+    void Check();
+
+    ISnapshotTarget Open(DateTimeOffset createdAt, long revision, bool encrypted);
+}
+
+/// <summary>
+/// One copy being written. Bytes go to <see cref="Stream"/>; <see cref="CommitAsync"/> makes the data
+/// final and then writes the manifest; disposing without a commit removes whatever was written.
+/// </summary>
+public interface ISnapshotTarget : IAsyncDisposable
+{
+    string Location { get; }
+    Stream Stream { get; }
+    Task CommitAsync(SnapshotManifest manifest, CancellationToken ct);
+}
+
+/// <summary>`-o FILE`: PATH.part, fsync, rename, then PATH.manifest.json.</summary>
+public sealed class LocalFileDestination(string path, bool overwrite) : ISnapshotDestination
+{
+    public string Description => path;
+
+    public void Check() => PartFile.CheckTarget(path, overwrite);
+
+    public ISnapshotTarget Open(DateTimeOffset createdAt, long revision, bool encrypted) => new Target(PartFile.Create(path, overwrite));
+
+    private sealed class Target(PartFile part) : ISnapshotTarget
+    {
+        public string Location => part.FinalPath;
+        public Stream Stream => part.Stream;
+
+        public async Task CommitAsync(SnapshotManifest manifest, CancellationToken ct)
+        {
+            var manifestPath = SnapshotManifest.PathFor(part.FinalPath);
+            // An old manifest beside a file we are about to replace would describe the wrong bytes.
+            File.Delete(manifestPath);
+            await part.CommitAsync(ct).ConfigureAwait(false);
+            await PartFile.WriteAllTextAsync(manifestPath, manifest.ToJson(), ct).ConfigureAwait(false);
+        }
+
+        public ValueTask DisposeAsync() => part.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// `--to URL`: the snapshot goes to &lt;cluster&gt;/snapshots/&lt;time&gt;-rev&lt;rev&gt;.db[.age] in a store,
+/// fed through a pipe so the store reads at its own pace while etcd streams once for every copy.
+/// </summary>
+public sealed class StoreDestination(ISnapshotStore store, string cluster) : ISnapshotDestination
+{
+    public string Description => store.Description;
+
+    public void Check() => StoreLayout.SnapshotsPrefix(cluster); // validates the cluster name
+
+    public ISnapshotTarget Open(DateTimeOffset createdAt, long revision, bool encrypted) =>
+        new Target(store, StoreLayout.SnapshotKeyFor(cluster, createdAt, revision, encrypted));
+
+    private sealed class Target : ISnapshotTarget
+    {
+        private readonly ISnapshotStore _store;
+        private readonly string _key;
+        private readonly Pipe _pipe = new(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, useSynchronizationContext: false));
+        private readonly CancellationTokenSource _abort = new();
+        private readonly Task _upload;
+        private bool _committed;
+
+        public Target(ISnapshotStore store, string key)
+        {
+            _store = store;
+            _key = key;
+            Stream = _pipe.Writer.AsStream();
+            _upload = Task.Run(async () =>
+            {
+                try
+                {
+                    await store.WriteAsync(key, (destination, ct) => _pipe.Reader.CopyToAsync(destination, ct), _abort.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Always release the writer side: a store that failed early must not leave the
+                    // etcd stream blocked on a full pipe. Its failure surfaces at commit.
+                    await _pipe.Reader.CompleteAsync().ConfigureAwait(false);
+                }
+            });
+        }
+
+        public string Location => _store.Description + _key;
+        public Stream Stream { get; }
+
+        public async Task CommitAsync(SnapshotManifest manifest, CancellationToken ct)
+        {
+            await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            await _upload.WaitAsync(ct).ConfigureAwait(false);
+            var json = Encoding.UTF8.GetBytes(manifest.ToJson());
+            await _store.WriteAsync(_key + StoreLayout.ManifestSuffix, (s, t) => s.WriteAsync(json, t).AsTask(), ct).ConfigureAwait(false);
+            _committed = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_committed)
+            {
+                // Fail the pipe so the store's writer throws and the backend drops the upload.
+                await _pipe.Writer.CompleteAsync(new OperationCanceledException("snapshot aborted")).ConfigureAwait(false);
+                await _abort.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await _upload.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Expected: the upload was aborted on purpose.
+                }
+            }
+            _abort.Dispose();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace EtcdDr.Storage;
+
+/// <summary>
+/// Opens the store a URL names. Backends that need more than the URL (credentials, an SSH host)
+/// register themselves here, so this file does not grow a dependency on each of them.
+/// </summary>
+public static class StoreFactory
+{
+    private static readonly Dictionary<string, Func<StoreUrl, ISnapshotStore>> Backends = new(StringComparer.Ordinal)
+    {
+        ["file"] = url => new LocalDirStore(url.Path),
+    };
+
+    public static void Register(string scheme, Func<StoreUrl, ISnapshotStore> open) => Backends[scheme] = open;
+
+    public static ISnapshotStore Open(string url) => Open(StoreUrl.Parse(url));
+
+    public static ISnapshotStore Open(StoreUrl url) =>
+        Backends.TryGetValue(url.Scheme, out var open)
+            ? open(url)
+            : throw new DrException($"{url.Original}: the {url.Scheme}:// backend is not available in this build", FailureKind.Usage);
+}
