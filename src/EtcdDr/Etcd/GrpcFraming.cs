@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 
@@ -35,9 +36,10 @@ internal sealed class GrpcMessageReader(Stream body, string endpoint) : IDisposa
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
 
     /// <summary>The next message, or null at a clean end of stream (no byte of a next frame).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(CancellationToken ct)
     {
-        var got = await body.ReadAtLeastAsync(_header, _header.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+        var got = await FillAsync(_header, ct).ConfigureAwait(false);
         if (got == 0)
             return null;
         if (got < GrpcFraming.HeaderSize)
@@ -53,10 +55,27 @@ internal sealed class GrpcMessageReader(Stream body, string endpoint) : IDisposa
             _buffer = ArrayPool<byte>.Shared.Rent((int)length);
         }
         var message = _buffer.AsMemory(0, (int)length);
-        var read = await body.ReadAtLeastAsync(message, message.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+        var read = await FillAsync(message, ct).ConfigureAwait(false);
         if (read < length)
             throw new GrpcException(GrpcStatusCode.Unavailable, $"stream ended after {read} of {length} bytes of a message", endpoint);
         return message;
+    }
+
+    /// <summary>Reads until <paramref name="into"/> is full or the stream ends; returns the count.
+    /// Stream.ReadAtLeastAsync does the same but allocates a state machine per call that completes
+    /// asynchronously, twice per snapshot message; this one is pooled.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> FillAsync(Memory<byte> into, CancellationToken ct)
+    {
+        var total = 0;
+        while (total < into.Length)
+        {
+            var n = await body.ReadAsync(into[total..], ct).ConfigureAwait(false);
+            if (n == 0)
+                break;
+            total += n;
+        }
+        return total;
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net.Http.Headers;
 
 namespace EtcdDr.Etcd;
@@ -28,18 +29,34 @@ public sealed class GrpcServerStream : IDisposable
 
     internal TimeSpan? IdleTimeout { get; set; }
 
+    // One idle timer per stream, re-armed before each read: a new linked token source and timer per
+    // 32 KiB message was most of the snapshot path's garbage.
+    private CancellationTokenSource? _idle;
+    private CancellationToken _idleLinkedTo;
+
     /// <summary>
     /// Next message, or null after the server ended the stream with status OK. The bytes are valid
     /// until the next call.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>?> ReadMessageAsync(CancellationToken ct)
     {
-        using var idle = IdleTimeout is { } limit ? CancellationTokenSource.CreateLinkedTokenSource(ct) : null;
-        idle?.CancelAfter(IdleTimeout!.Value);
+        var token = ct;
+        if (IdleTimeout is { } limit)
+        {
+            if (_idle is null || _idleLinkedTo != ct)
+            {
+                _idle?.Dispose();
+                _idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                _idleLinkedTo = ct;
+            }
+            _idle.CancelAfter(limit);
+            token = _idle.Token;
+        }
         ReadOnlyMemory<byte>? message;
         try
         {
-            message = await _reader.ReadAsync(idle?.Token ?? ct).ConfigureAwait(false);
+            message = await _reader.ReadAsync(token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested && IdleTimeout is { } l)
         {
@@ -89,6 +106,7 @@ public sealed class GrpcServerStream : IDisposable
 
     public void Dispose()
     {
+        _idle?.Dispose();
         _reader.Dispose();
         _body.Dispose();
         _response.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace EtcdDr.Snapshots;
 
 /// <summary>
@@ -13,10 +14,14 @@ public sealed class FanOutStream(IReadOnlyList<ISnapshotTarget> targets) : Strea
 
     public IEnumerable<ISnapshotTarget> Live => targets.Where(t => !_failed.ContainsKey(t));
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        foreach (var target in Live.ToList())
+        for (var i = 0; i < targets.Count; i++)
         {
+            var target = targets[i];
+            if (_failed.ContainsKey(target))
+                continue;
             try
             {
                 await target.Stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -26,7 +31,7 @@ public sealed class FanOutStream(IReadOnlyList<ISnapshotTarget> targets) : Strea
                 _failed[target] = ex;
             }
         }
-        if (!Live.Any())
+        if (_failed.Count == targets.Count)
             throw new DrException("every destination failed: " + string.Join("; ", _failed.Select(f => $"{f.Key.Location}: {Failures.Describe(f.Value)}")), FailureKind.General);
     }
 

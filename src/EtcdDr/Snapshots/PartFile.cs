@@ -27,8 +27,9 @@ public sealed class PartFile : IAsyncDisposable
             Access = FileAccess.Write,
             Share = FileShare.None,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            // Synchronous handle: on Linux "async" file writes are thread-pool hops that allocate
+            // per flush; buffered writes into the page cache are quick enough to do inline.
             BufferSize = 256 * 1024,
-            Options = FileOptions.Asynchronous,
         });
     }
 
