@@ -10,6 +10,8 @@ public static class ExitCodes
     public const int Unreachable = 4;
     public const int Refused = 5;
     public const int Partial = 6;
+    /// <summary>A scheduled run skipped because the previous one still holds the lock.</summary>
+    public const int Busy = 7;
     public const int Interrupted = 130;
 
     public static int For(FailureKind kind) => (int)kind;

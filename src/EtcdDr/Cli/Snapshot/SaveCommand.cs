@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EtcdDr.Etcd;
+using EtcdDr.Schedule;
 using EtcdDr.Snapshots;
 using EtcdDr.Storage;
 
@@ -19,14 +20,19 @@ public static class SaveCommand
         var cluster = SnapshotCommands.ClusterOption();
         var force = new Option<bool>("--force") { Description = "replace an existing -o file (the old one stays until the new snapshot is complete and checked)" };
         var format = Output.CreateOption();
+        var config = new Option<string?>("--config") { Description = "on-master mode: read cluster, destinations, retention, lock and metrics from this file (see docs/scheduling.md); endpoints and certificates come from the local member unless the file names them" };
+        var onlyIfLeader = new Option<bool>("--only-if-leader") { Description = "on-master mode: save only when the local member is the leader (overrides the config)" };
         var command = new Command("save", "Stream a snapshot from one healthy member (a follower when possible), check etcd's SHA-256 trailer while streaming, and store it: " +
             "FILE.part (0600), fsync, rename, manifest last; or <cluster>/snapshots/<time>-rev<rev>.db in each --to store. etcd streams once for all copies.\n" +
-            "Exit codes: 0 saved everywhere; 2 bad arguments; 4 no member reachable or every stream corrupt; 5 output exists (use --force); 6 some destinations failed");
+            "Exit codes: 0 saved everywhere (or, with --config, skipped because this member is not the leader); 2 bad arguments; 4 no member reachable or every stream corrupt; " +
+            "5 output exists (use --force); 6 some destinations (or a prune) failed; 7 skipped: another run holds the lock");
         connection.AddTo(command);
-        foreach (var option in new Option[] { file, to, cluster, force, format })
+        foreach (var option in new Option[] { file, to, cluster, force, format, config, onlyIfLeader })
             command.Options.Add(option);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
+            if (parse.GetValue(config) is { } configPath)
+                return await RunScheduledAsync(configPath, parse.GetValue(onlyIfLeader), output, error, parse.GetValue(format), ct).ConfigureAwait(false);
             var destinations = new List<ISnapshotDestination>();
             if (parse.GetValue(file) is { } path)
                 destinations.Add(new LocalFileDestination(path, parse.GetValue(force)));
@@ -46,6 +52,25 @@ public static class SaveCommand
             return result.Partial ? ExitCodes.Partial : ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static async Task<int> RunScheduledAsync(string configPath, bool onlyIfLeader, TextWriter output, TextWriter error, OutputFormat format, CancellationToken ct)
+    {
+        var config = ScheduleConfig.Load(configPath);
+        if (onlyIfLeader)
+            config = config with { OnlyIfLeader = true };
+        var run = await new ScheduledSnapshotRun(TimeProvider.System).RunAsync(config, encrypt: null, error, ct).ConfigureAwait(false);
+        if (run.Save is { } save)
+            Render(output, format, save);
+        foreach (var problem in run.Problems)
+            await error.WriteLineAsync($"etcd-dr: {problem}").ConfigureAwait(false);
+        return run.Outcome switch
+        {
+            RunOutcome.Success or RunOutcome.SkippedNotLeader => ExitCodes.Ok,
+            RunOutcome.SkippedBusy => ExitCodes.Busy,
+            RunOutcome.Partial => ExitCodes.Partial,
+            _ => ExitCodes.For(run.Error?.Kind ?? FailureKind.General),
+        };
     }
 
     private static void Render(TextWriter output, OutputFormat format, SnapshotSaveResult result)

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using EtcdDr.Schedule;
+
+namespace EtcdDr.Cli;
+
+/// <summary>`etcd-dr schedule render`.</summary>
+public static class ScheduleCommands
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var schedule = new Command("schedule", "Run snapshots on a timer");
+        var defaults = new ScheduleRenderOptions();
+        var kind = new Option<string>("--kind") { Description = "systemd (service + timer), cronjob, or all", DefaultValueFactory = _ => "systemd" };
+        kind.AcceptOnlyFromAmong("systemd", "cronjob", "all");
+        var binary = new Option<string>("--binary") { Description = "path of etcd-dr on the masters", DefaultValueFactory = _ => defaults.Binary };
+        var config = new Option<string>("--config") { Description = "config file on the masters", DefaultValueFactory = _ => defaults.ConfigPath };
+        var onCalendar = new Option<string>("--on-calendar") { Description = "systemd OnCalendar= expression", DefaultValueFactory = _ => defaults.OnCalendar };
+        var cron = new Option<string>("--cron") { Description = "CronJob schedule", DefaultValueFactory = _ => defaults.CronSchedule };
+        var image = new Option<string>("--image") { Description = "container image holding etcd-dr, for the CronJob", DefaultValueFactory = _ => defaults.Image };
+        var render = new Command("render", "Print the systemd service and timer (or a Kubernetes CronJob pinned to control-plane nodes) that run `etcd-dr snapshot save --config`");
+        foreach (var option in new Option[] { kind, binary, config, onCalendar, cron, image })
+            render.Options.Add(option);
+        render.SetAction(Guarded.Action(error, async (parse, _) =>
+        {
+            var options = new ScheduleRenderOptions(parse.GetValue(binary)!, parse.GetValue(config)!, parse.GetValue(onCalendar)!, parse.GetValue(cron)!, parse.GetValue(image)!);
+            var which = parse.GetValue(kind);
+            await output.WriteAsync(UnitRenderer.All(options, systemd: which is "systemd" or "all", cronJob: which is "cronjob" or "all")).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+        schedule.Subcommands.Add(render);
+        return schedule;
+    }
+}

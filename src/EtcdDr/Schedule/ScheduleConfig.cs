@@ -1,0 +1,86 @@
+using EtcdDr.Snapshots;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace EtcdDr.Schedule;
+
+/// <summary>
+/// /etc/etcd-dr/config.yaml: what a timer on a master runs. Everything but cluster and
+/// destinations has a default that fits a kubeadm or Kubespray master:
+/// <code>
+/// cluster: prod-eu1
+/// destinations: [ "file:///var/backups/etcd-dr", "s3://backups/etcd?endpoint=https://minio:9000" ]
+/// recipients: [ "age1..." ]          # encrypt (recommended: snapshots hold every Secret)
+/// onlyIfLeader: true                  # a timer on every master yields one snapshot per run
+/// retention: { keepLast: 3, keepHourly: 24, keepDaily: 7, keepWeekly: 4, keepMonthly: 6 }
+/// lock: { file: /run/etcd-dr/snapshot.lock, waitSeconds: 0 }    # 0: skip when a run is going
+/// metrics: { textfile: /var/lib/node_exporter/textfile_collector/etcd_dr.prom }
+/// etcd: { root: / }                   # or endpoints/cacert/cert/key to override discovery
+/// </code>
+/// </summary>
+public sealed record ScheduleConfig
+{
+    public string Cluster { get; init; } = "";
+    public List<string> Destinations { get; init; } = [];
+    public List<string>? Recipients { get; init; }
+    public bool OnlyIfLeader { get; init; }
+    public RetentionSection? Retention { get; init; }
+    public LockSection Lock { get; init; } = new();
+    public MetricsSection? Metrics { get; init; }
+    public EtcdSection Etcd { get; init; } = new();
+
+    public sealed record RetentionSection
+    {
+        public int KeepLast { get; init; }
+        public int KeepHourly { get; init; }
+        public int KeepDaily { get; init; }
+        public int KeepWeekly { get; init; }
+        public int KeepMonthly { get; init; }
+
+        public RetentionPolicy ToPolicy() => new(KeepLast, KeepHourly, KeepDaily, KeepWeekly, KeepMonthly);
+    }
+
+    public sealed record LockSection
+    {
+        public string File { get; init; } = "/run/etcd-dr/snapshot.lock";
+        public int WaitSeconds { get; init; }
+    }
+
+    public sealed record MetricsSection
+    {
+        public string? Textfile { get; init; }
+    }
+
+    public sealed record EtcdSection
+    {
+        /// <summary>Where the flavor's files are read from; "/" on a master.</summary>
+        public string Root { get; init; } = "/";
+        public List<string>? Endpoints { get; init; }
+        public string? Cacert { get; init; }
+        public string? Cert { get; init; }
+        public string? Key { get; init; }
+    }
+
+    private static readonly IDeserializer Reader = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
+
+    public static ScheduleConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new DrException($"config {path} does not exist", FailureKind.Usage);
+        ScheduleConfig config;
+        try
+        {
+            config = Reader.Deserialize<ScheduleConfig>(File.ReadAllText(path)) ?? throw new DrException($"{path}: empty", FailureKind.Usage);
+        }
+        catch (YamlException ex)
+        {
+            throw new DrException($"{path}:{ex.Start.Line}:{ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}", FailureKind.Usage, ex);
+        }
+        if (string.IsNullOrWhiteSpace(config.Cluster))
+            throw new DrException($"{path}: 'cluster' is missing", FailureKind.Usage);
+        if (config.Destinations.Count == 0)
+            throw new DrException($"{path}: 'destinations' lists nowhere to store snapshots", FailureKind.Usage);
+        return config;
+    }
+}

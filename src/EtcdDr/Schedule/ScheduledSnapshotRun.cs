@@ -1,0 +1,96 @@
+using EtcdDr.Etcd;
+using EtcdDr.Snapshots;
+using EtcdDr.Storage;
+using EtcdDr.Topology;
+
+namespace EtcdDr.Schedule;
+
+/// <summary>What a scheduled run did; <see cref="Error"/> is set when it failed.</summary>
+public sealed record ScheduledRunResult(RunOutcome Outcome, SnapshotSaveResult? Save, IReadOnlyList<string> Problems, DrException? Error = null);
+
+/// <summary>
+/// One timer run on a master: take the lock (skip or wait when a previous run is still going),
+/// stand down unless this member leads (with onlyIfLeader), save to every destination, prune each
+/// store after a good save, and write the metrics file whatever happened.
+/// </summary>
+public sealed class ScheduledSnapshotRun(TimeProvider time)
+{
+    public async Task<ScheduledRunResult> RunAsync(ScheduleConfig config, Func<Stream, Stream>? encrypt, TextWriter log, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        var result = await RunLockedAsync(config, encrypt, log, ct).ConfigureAwait(false);
+        if (config.Metrics?.Textfile is { } textfile)
+        {
+            await TextfileMetrics.WriteAsync(textfile, config.Cluster, result.Outcome, result.Save?.Manifest, time.GetElapsedTime(started), time.GetUtcNow(), ct)
+                .ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    private async Task<ScheduledRunResult> RunLockedAsync(ScheduleConfig config, Func<Stream, Stream>? encrypt, TextWriter log, CancellationToken ct)
+    {
+        using var runLock = await RunLock.TryAcquireAsync(config.Lock.File, TimeSpan.FromSeconds(config.Lock.WaitSeconds), time, ct).ConfigureAwait(false);
+        if (runLock is null)
+        {
+            await log.WriteLineAsync($"another run holds {config.Lock.File}; skipping this one").ConfigureAwait(false);
+            return new ScheduledRunResult(RunOutcome.SkippedBusy, null, []);
+        }
+        try
+        {
+            using var client = new EtcdClient(Connection(config.Etcd));
+            if (config.OnlyIfLeader && !await IsLeaderAsync(client, ct).ConfigureAwait(false))
+            {
+                await log.WriteLineAsync("this member is not the leader; the leader's timer takes the snapshot").ConfigureAwait(false);
+                return new ScheduledRunResult(RunOutcome.SkippedNotLeader, null, []);
+            }
+
+            var stores = config.Destinations.Select(StoreFactory.Open).ToList();
+            var encryption = encrypt is null ? null : new SnapshotEncryption(encrypt, config.Recipients ?? []);
+            var request = new SnapshotSaveRequest(stores.Select(s => (ISnapshotDestination)new StoreDestination(s, config.Cluster)).ToList(), encryption);
+            var save = await new SnapshotSaver(client, time).SaveAsync(request, null, log, ct).ConfigureAwait(false);
+
+            var problems = save.Destinations.Where(d => !d.Succeeded).Select(d => $"{d.Destination}: {d.Error}").ToList();
+            if (config.Retention?.ToPolicy() is { IsEmpty: false } policy)
+            {
+                // Prune only stores that just received a good copy.
+                foreach (var store in stores.Where(s => save.Destinations.Any(d => d.Succeeded && d.Destination == s.Description)))
+                {
+                    try
+                    {
+                        var pruned = await SnapshotPruner.PruneAsync(store, config.Cluster, policy, dryRun: false, ct).ConfigureAwait(false);
+                        if (pruned.Deleted.Count > 0)
+                            await log.WriteLineAsync($"{store.Description}: pruned {pruned.Deleted.Count} snapshots ({policy})").ConfigureAwait(false);
+                    }
+                    catch (DrException ex)
+                    {
+                        problems.Add($"prune: {ex.Message}");
+                    }
+                }
+            }
+            return new ScheduledRunResult(problems.Count > 0 ? RunOutcome.Partial : RunOutcome.Success, save, problems);
+        }
+        catch (DrException ex)
+        {
+            return new ScheduledRunResult(RunOutcome.Failed, null, [ex.Message], ex);
+        }
+    }
+
+    /// <summary>Whether the first endpoint (the local member) is the leader, by its own Status.</summary>
+    private static async Task<bool> IsLeaderAsync(EtcdClient client, CancellationToken ct)
+    {
+        var status = await client.StatusAsync(client.Endpoints[0], ct).ConfigureAwait(false);
+        return status.Leader == status.Header.MemberId;
+    }
+
+    /// <summary>Explicit endpoints and certificates win; otherwise the flavor's usual places.</summary>
+    public static EtcdConnectionOptions Connection(ScheduleConfig.EtcdSection etcd)
+    {
+        if (etcd.Endpoints is { Count: > 0 } endpoints)
+        {
+            var tls = etcd.Cacert is not null || etcd.Cert is not null;
+            return new EtcdConnectionOptions(EtcdConnectionOptions.ParseEndpoints(endpoints, tls), tls ? EtcdTls.FromFiles(etcd.Cacert, etcd.Cert, etcd.Key) : null);
+        }
+        var member = LocalMemberCredentials.Find(etcd.Root);
+        return new EtcdConnectionOptions([member.Endpoint], EtcdTls.FromFiles(member.CaFile, member.CertFile, member.KeyFile));
+    }
+}
