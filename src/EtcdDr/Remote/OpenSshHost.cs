@@ -1,0 +1,142 @@
+namespace EtcdDr.Remote;
+
+/// <summary>How etcd-dr talks SSH, beyond what the inventory says about each master.</summary>
+/// <param name="AcceptNewHostKeys">Trust a host key seen for the first time (StrictHostKeyChecking=accept-new);
+/// a changed key is refused either way. Off by default: no silent trust.</param>
+/// <param name="ConnectTimeout">Per connection attempt.</param>
+public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? ConnectTimeout = null, TimeSpan? CommandTimeout = null)
+{
+    public TimeSpan EffectiveCommandTimeout => CommandTimeout ?? TimeSpan.FromMinutes(10);
+}
+
+/// <summary>
+/// A master over the system OpenSSH client, as Ansible does it: the user's ~/.ssh/config, agent,
+/// ProxyJump and known_hosts just work. One multiplexed master connection per host
+/// (ControlMaster) so a runbook's hundred commands pay one handshake; host keys are checked
+/// strictly; privileged commands go through `sudo -n` when the user is not root.
+/// </summary>
+public sealed class OpenSshHost : IRemoteHost
+{
+    private readonly MasterHost _master;
+    private readonly SshSettings _ssh;
+    private readonly SshOptions _options;
+    private readonly string _controlDir;
+    private bool? _isRoot;
+
+    public OpenSshHost(MasterHost master, SshSettings ssh, SshOptions? options = null)
+    {
+        _master = master;
+        _ssh = ssh;
+        _options = options ?? new SshOptions();
+        // A short private folder: the control socket's path must fit in a sockaddr_un (108 bytes).
+        _controlDir = Directory.CreateTempSubdirectory("etcd-dr-ssh-").FullName;
+        File.SetUnixFileMode(_controlDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    public string Name => _master.Name;
+
+    /// <summary>The ssh argument list up to and including the destination.</summary>
+    public IReadOnlyList<string> SshArguments()
+    {
+        var args = new List<string>
+        {
+            "-o", "BatchMode=yes",
+            "-o", "ControlMaster=auto",
+            "-o", $"ControlPath={_controlDir}/%C",
+            "-o", "ControlPersist=120",
+            "-o", "StrictHostKeyChecking=" + (_options.AcceptNewHostKeys ? "accept-new" : "yes"),
+            "-o", $"ConnectTimeout={(int)(_options.ConnectTimeout ?? TimeSpan.FromSeconds(10)).TotalSeconds}",
+            "-o", "ServerAliveInterval=15",
+            "-o", "ServerAliveCountMax=3",
+            "-o", "LogLevel=ERROR",
+            "-T",
+        };
+        if (_ssh.ConfigFile is { } config)
+            args.AddRange(["-F", config]);
+        if (_ssh.KnownHostsFile is { } knownHosts)
+            args.AddRange(["-o", $"UserKnownHostsFile={knownHosts}", "-o", "GlobalKnownHostsFile=/dev/null"]);
+        if (_ssh.IdentityFile is { } identity)
+            args.AddRange(["-i", identity, "-o", "IdentitiesOnly=yes"]);
+        if ((_master.Port ?? _ssh.Port) is { } port)
+            args.AddRange(["-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if ((_master.User ?? _ssh.User) is { } user)
+            args.AddRange(["-l", user]);
+        if (_ssh.ProxyJump is { } jump)
+            args.AddRange(["-J", jump]);
+        args.Add(_master.Address);
+        return args;
+    }
+
+    public async Task<ProcessResult> RunAsync(IReadOnlyList<string> argv, RemoteRunOptions? options, CancellationToken ct)
+    {
+        options ??= new RemoteRunOptions();
+        var remote = await RemoteCommandAsync(argv, options.Privileged, ct).ConfigureAwait(false);
+        var result = await ProcessRunner.RunAsync("ssh", [.. SshArguments(), remote], new ProcessRunOptions
+        {
+            StandardInputBytes = options.Stdin,
+            Timeout = options.Timeout ?? _options.EffectiveCommandTimeout,
+        }, ct).ConfigureAwait(false);
+        if (SshErrorClassifier.Classify(Name, result.ExitCode, result.Stderr, options.Privileged) is { } failure)
+            throw failure;
+        return result;
+    }
+
+    public Task StreamOutAsync(IReadOnlyList<string> argv, RemoteRunOptions? options, Func<Stream, CancellationToken, Task> stdout, CancellationToken ct) =>
+        StreamAsync(argv, options, null, stdout, ct);
+
+    public Task StreamInAsync(IReadOnlyList<string> argv, RemoteRunOptions? options, Func<Stream, CancellationToken, Task> stdin, CancellationToken ct) =>
+        StreamAsync(argv, options, stdin, null, ct);
+
+    private async Task StreamAsync(IReadOnlyList<string> argv, RemoteRunOptions? options, Func<Stream, CancellationToken, Task>? stdin,
+        Func<Stream, CancellationToken, Task>? stdout, CancellationToken ct)
+    {
+        options ??= new RemoteRunOptions();
+        var remote = await RemoteCommandAsync(argv, options.Privileged, ct).ConfigureAwait(false);
+        var result = await StreamingProcess.RunAsync("ssh", [.. SshArguments(), remote], stdin, stdout,
+            options.Timeout ?? _options.EffectiveCommandTimeout, ct).ConfigureAwait(false);
+        if (SshErrorClassifier.Classify(Name, result.ExitCode, result.Stderr, options.Privileged) is { } failure)
+            throw failure;
+        if (result.ExitCode != 0)
+            throw new RemoteException(Name, RemoteFailure.CommandFailed, $"`{ShellQuote.Join(argv)}` exited {result.ExitCode}: {result.Stderr.Trim()}", result.ExitCode, result.Stderr);
+    }
+
+    /// <summary>The one string ssh sends: the quoted argv, behind `sudo -n --` when needed.</summary>
+    private async Task<string> RemoteCommandAsync(IReadOnlyList<string> argv, bool privileged, CancellationToken ct)
+    {
+        if (privileged && await NeedsSudoAsync(ct).ConfigureAwait(false))
+            return ShellQuote.Join(["sudo", "-n", "--", .. argv]);
+        return ShellQuote.Join(argv);
+    }
+
+    private async Task<bool> NeedsSudoAsync(CancellationToken ct)
+    {
+        switch (_ssh.Sudo)
+        {
+            case "always":
+                return true;
+            case "never":
+                return false;
+        }
+        if (_isRoot is null)
+        {
+            var id = await RunAsync(["id", "-u"], null, ct).ConfigureAwait(false);
+            _isRoot = id.Stdout.Trim() == "0";
+        }
+        return !_isRoot.Value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            // Close the shared connection now instead of leaving it for ControlPersist.
+            await ProcessRunner.RunAsync("ssh", ["-o", $"ControlPath={_controlDir}/%C", "-O", "exit", .. SshArguments().TakeLast(1)],
+                new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or System.ComponentModel.Win32Exception)
+        {
+            // Nothing to close, or ssh is gone: the master exits on its own after ControlPersist.
+        }
+        try { Directory.Delete(_controlDir, recursive: true); } catch (IOException) { }
+    }
+}
