@@ -9,6 +9,8 @@ public static class StoreFactory
     private static readonly Dictionary<string, Func<StoreUrl, ISnapshotStore>> Backends = new(StringComparer.Ordinal)
     {
         ["file"] = url => new LocalDirStore(url.Path),
+        ["s3"] = S3Store.FromUrl,
+        ["azblob"] = AzureBlobStore.FromUrl,
     };
 
     public static void Register(string scheme, Func<StoreUrl, ISnapshotStore> open) => Backends[scheme] = open;

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using EtcdDr.IntegrationTests.Infrastructure;
+using EtcdDr.Storage;
+
+namespace EtcdDr.IntegrationTests.Stores;
+
+/// <summary>The store contract and Azure's own failure modes against Azurite, with 4 MiB blocks.</summary>
+public sealed class AzureBlobStoreTests(AzuriteFixture fixture) : StoreContractTests, IClassFixture<AzuriteFixture>, IDisposable
+{
+    private readonly List<AzureBlobStore> _stores = [];
+
+    private Azurite Server => fixture.Server;
+
+    protected override ISnapshotStore CreateStore(string prefix) => Track(new AzureBlobStore(Server.Options(AzuriteFixture.Container, prefix)));
+
+    protected override int PartSize => 4 << 20;
+
+    [Fact]
+    public async Task A_wrong_account_key_is_refused_with_the_credentials_message()
+    {
+        var wrongKey = new AzureCredential.SharedKey(Azurite.Account, RandomNumberGenerator.GetBytes(64));
+        var store = Track(new AzureBlobStore(Server.Options(AzuriteFixture.Container, "x", wrongKey)));
+        var ex = await Assert.ThrowsAsync<DrException>(async () => await store.ListAsync("", default).ToListAsync());
+        Assert.Equal(FailureKind.Unreachable, ex.Kind);
+        Assert.Contains("Azure Storage refused the credentials (AuthorizationFailure", ex.Message);
+        Assert.Contains("AZURE_STORAGE_KEY", ex.Message);
+
+        var write = await Assert.ThrowsAsync<DrException>(() => store.WriteAsync("k", (s, ct) => s.WriteAsync(new byte[10], ct).AsTask(), default));
+        Assert.Contains("refused the credentials", write.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_container_is_a_usage_error()
+    {
+        var store = Track(new AzureBlobStore(Server.Options("no-such-container", "x")));
+        var ex = await Assert.ThrowsAsync<DrException>(async () => await store.ListAsync("", default).ToListAsync());
+        Assert.Equal(FailureKind.Usage, ex.Kind);
+        Assert.Contains("container 'no-such-container' does not exist", ex.Message);
+    }
+
+    [Fact]
+    public async Task An_account_sas_we_sign_ourselves_works_and_an_expired_one_is_refused()
+    {
+        var sas = AccountSas(DateTimeOffset.UtcNow.AddHours(1));
+        var store = Track(new AzureBlobStore(Server.Options(AzuriteFixture.Container, $"sas-{Guid.NewGuid():N}", new AzureCredential.Sas(sas))));
+        var data = Bytes(9 << 20, 11); // three blocks: Put Block and Put Block List under SAS too
+        await store.WriteAsync("s.db", (s, ct) => s.WriteAsync(data, ct).AsTask(), default);
+        Assert.Equal("s.db", Assert.Single(await store.ListAsync("", default).ToListAsync()).Key);
+        Assert.Equal(data, await ReadAllAsync(store, "s.db"));
+        await store.DeleteAsync("s.db", default);
+
+        var expired = Track(new AzureBlobStore(Server.Options(AzuriteFixture.Container, "x", new AzureCredential.Sas(AccountSas(DateTimeOffset.UtcNow.AddHours(-1))))));
+        var ex = await Assert.ThrowsAsync<DrException>(async () => await expired.ListAsync("", default).ToListAsync());
+        Assert.Contains("AZURE_STORAGE_SAS_TOKEN", ex.Message);
+    }
+
+    [Fact]
+    public void Connection_strings_give_key_and_endpoint_and_refuse_another_account()
+    {
+        var (credential, endpoint) = AzureConnectionString.Parse(
+            $"DefaultEndpointsProtocol=http;AccountName={Azurite.Account};AccountKey={Azurite.AccountKey};BlobEndpoint=http://127.0.0.1:10000/{Azurite.Account};", Azurite.Account);
+        Assert.Equal(Convert.FromBase64String(Azurite.AccountKey), Assert.IsType<AzureCredential.SharedKey>(credential).Key);
+        Assert.Equal($"http://127.0.0.1:10000/{Azurite.Account}", endpoint!.ToString());
+        Assert.DoesNotContain(Azurite.AccountKey, credential.ToString());
+
+        var (sas, cloud) = AzureConnectionString.Parse("SharedAccessSignature=sv=2021-08-06&sig=abc;EndpointSuffix=core.windows.net", "acct");
+        Assert.Equal("sv=2021-08-06&sig=abc", Assert.IsType<AzureCredential.Sas>(sas).Query);
+        Assert.Equal("https://acct.blob.core.windows.net/", cloud!.ToString());
+
+        Assert.Contains("is for account 'other'", Assert.Throws<DrException>(() => AzureConnectionString.Parse("AccountName=other;AccountKey=AAAA", "acct")).Message);
+    }
+
+    /// <summary>
+    /// An account SAS for the Blob service, signed as documented for version 2020-12-06 and later:
+    /// HMAC-SHA256 over account, permissions, services, resource types, start, expiry, IP,
+    /// protocol, version and encryption scope, one per line, with a trailing newline.
+    /// </summary>
+    private static string AccountSas(DateTimeOffset expiry)
+    {
+        const string version = AzureBlobStore.ServiceVersion;
+        const string permissions = "rwdlac";
+        var se = expiry.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var stringToSign = string.Join('\n', Azurite.Account, permissions, "b", "sco", "", se, "", "https,http", version, "", "");
+        var signature = Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(Azurite.AccountKey), Encoding.UTF8.GetBytes(stringToSign)));
+        return $"sv={version}&ss=b&srt=sco&sp={permissions}&se={Uri.EscapeDataString(se)}&spr=https,http&sig={Uri.EscapeDataString(signature)}";
+    }
+
+    private AzureBlobStore Track(AzureBlobStore store)
+    {
+        _stores.Add(store);
+        return store;
+    }
+
+    public void Dispose()
+    {
+        foreach (var store in _stores)
+            store.Dispose();
+    }
+}
