@@ -1,14 +1,5 @@
 namespace EtcdDr.Topology;
 
-/// <summary>How this master's etcd is laid out.</summary>
-public enum EtcdFlavor
-{
-    /// <summary>kubeadm: a static pod, /etc/kubernetes/manifests/etcd.yaml.</summary>
-    Kubeadm,
-    /// <summary>Kubespray's host deployment: etcd.service with EnvironmentFile=/etc/etcd.env.</summary>
-    Kubespray,
-}
-
 /// <summary>Where to reach the local member and with which client certificate.</summary>
 public sealed record LocalMember(EtcdFlavor Flavor, string Name, Uri Endpoint, string CaFile, string CertFile, string KeyFile);
 

@@ -1,0 +1,32 @@
+namespace EtcdDr.Remote;
+
+/// <summary>
+/// `-i FILE` for every verb: etcd-dr.yaml, Kubespray's hosts.yaml or an Ansible INI inventory,
+/// told apart by content. Kubespray inventories carry no cluster name, so it comes from --cluster
+/// or the inventory folder's name (inventory/prod-eu1/hosts.yaml gives "prod-eu1").
+/// </summary>
+public static class InventoryLoader
+{
+    public static Inventory Load(string path, string? cluster = null)
+    {
+        if (!File.Exists(path))
+            throw new DrException($"inventory {path} does not exist", FailureKind.Usage);
+        var text = File.ReadAllText(path);
+        var trimmed = text.TrimStart();
+        if (trimmed.StartsWith('[') || !LooksLikeYaml(trimmed))
+            return KubesprayInventory.ParseIni(text, path, cluster ?? FolderName(path));
+        if (trimmed.StartsWith("all:", StringComparison.Ordinal) || text.Contains("\nall:", StringComparison.Ordinal))
+            return KubesprayInventory.ParseYaml(text, path, cluster ?? FolderName(path));
+        var inventory = InventoryFile.Parse(text, path);
+        return cluster is null ? inventory : inventory with { Cluster = cluster };
+    }
+
+    private static bool LooksLikeYaml(string text) =>
+        text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && l[0] != '#') is { } first && first.Contains(':', StringComparison.Ordinal);
+
+    private static string FolderName(string path)
+    {
+        var name = new DirectoryInfo(Path.GetDirectoryName(Path.GetFullPath(path))!).Name;
+        return name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && name.Length > 0 ? name : "default";
+    }
+}

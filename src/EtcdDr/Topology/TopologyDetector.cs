@@ -1,0 +1,181 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using EtcdDr.Remote;
+
+namespace EtcdDr.Topology;
+
+/// <summary>
+/// Learns how etcd runs on a master by reading its files over <see cref="IRemoteHost"/>: the
+/// kubeadm static pod manifest's flags, or Kubespray's /etc/etcd.env and unit. Nothing is guessed
+/// from names; what cannot be read is said in Notes.
+/// </summary>
+public static partial class TopologyDetector
+{
+    public const string KubeadmManifest = "/etc/kubernetes/manifests/etcd.yaml";
+    public const string KubesprayEnv = "/etc/etcd.env";
+    public static readonly string[] UnitFiles = ["/etc/systemd/system/etcd.service", "/lib/systemd/system/etcd.service", "/usr/lib/systemd/system/etcd.service"];
+    private static readonly string[] ToolDirs = ["/usr/local/bin", "/usr/bin", "/opt/bin", "/usr/sbin"];
+
+    public static async Task<MasterTopology> DetectAsync(IRemoteHost host, CancellationToken ct)
+    {
+        var present = await PresentAsync(host, [KubeadmManifest, KubesprayEnv, .. UnitFiles,
+            .. ToolDirs.SelectMany(d => new[] { $"{d}/etcdctl", $"{d}/etcdutl", $"{d}/etcd", $"{d}/crictl", $"{d}/docker" })], ct).ConfigureAwait(false);
+
+        MasterTopology topology;
+        if (present.Contains(KubeadmManifest))
+            topology = FromKubeadm(host.Name, StaticPodManifest.Parse(await ReadTextAsync(host, KubeadmManifest, ct).ConfigureAwait(false), $"{host.Name}:{KubeadmManifest}"));
+        else if (present.Contains(KubesprayEnv))
+        {
+            var unitPath = UnitFiles.FirstOrDefault(present.Contains);
+            var unit = unitPath is null ? null : await ReadTextAsync(host, unitPath, ct).ConfigureAwait(false);
+            topology = FromKubespray(host.Name, EtcdEnvFile.Parse(await ReadTextAsync(host, KubesprayEnv, ct).ConfigureAwait(false)), unitPath, unit);
+        }
+        else if (UnitFiles.FirstOrDefault(present.Contains) is { } plainUnit)
+            topology = await FromPlainUnitAsync(host, plainUnit, await ReadTextAsync(host, plainUnit, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        else
+            throw new DrException($"{host.Name}: no etcd found: neither {KubeadmManifest}, {KubesprayEnv} nor an etcd.service unit exists", FailureKind.Usage);
+
+        topology = topology with
+        {
+            Etcdctl = Tool("etcdctl", present, topology),
+            Etcdutl = Tool("etcdutl", present, topology),
+            EtcdVersion = topology.EtcdVersion ?? await HostEtcdVersionAsync(host, present, ct).ConfigureAwait(false),
+        };
+        var (hasKubelet, state) = await KubeletAsync(host, ct).ConfigureAwait(false);
+        return topology with { HasKubelet = hasKubelet, KubeletState = state };
+    }
+
+    private static MasterTopology FromKubeadm(string host, StaticPodManifest pod)
+    {
+        var notes = new List<string>();
+        var name = pod.Flag("name") ?? Missing(notes, "--name", host);
+        var certs = new EtcdCertPaths(
+            pod.Flag("trusted-ca-file"), pod.Flag("cert-file"), pod.Flag("key-file"),
+            pod.Flag("peer-trusted-ca-file"), pod.Flag("peer-cert-file"), pod.Flag("peer-key-file"),
+            // kubeadm made healthcheck-client for clients of etcd; it sits beside the CA.
+            Sibling(pod.Flag("trusted-ca-file"), "healthcheck-client.crt"), Sibling(pod.Flag("trusted-ca-file"), "healthcheck-client.key"));
+        return new MasterTopology(host, EtcdFlavor.Kubeadm, KubeadmManifest, name, pod.Flag("data-dir") ?? "/var/lib/etcd",
+            Urls(pod.Flag("initial-advertise-peer-urls")), Urls(pod.Flag("advertise-client-urls")),
+            pod.Flag("initial-cluster"), pod.Flag("initial-cluster-token"), certs, VersionFromImage(pod.Image), pod.Image,
+            EtcdTool.None, EtcdTool.None, false, null, notes);
+    }
+
+    private static MasterTopology FromKubespray(string host, IReadOnlyDictionary<string, string> env, string? unitPath, string? unit)
+    {
+        var notes = new List<string>();
+        var docker = unit is not null && DockerRun().IsMatch(unit);
+        var image = docker ? DockerImage().Match(unit!) is { Success: true } m ? m.Groups[1].Value : null : null;
+        var memberCert = env.GetValueOrDefault("ETCD_CERT_FILE") ?? env.GetValueOrDefault("ETCD_PEER_CERT_FILE");
+        string? clientCert = null, clientKey = null;
+        if (memberCert is not null)
+        {
+            // Kubespray names certificates after the inventory host: member-<host>.pem -> admin-<host>.pem.
+            var dir = Path.GetDirectoryName(memberCert)!;
+            var file = Path.GetFileNameWithoutExtension(memberCert);
+            var inventoryHost = file.StartsWith("member-", StringComparison.Ordinal) ? file["member-".Length..] : host;
+            clientCert = $"{dir}/admin-{inventoryHost}.pem";
+            clientKey = $"{dir}/admin-{inventoryHost}-key.pem";
+        }
+        if (unit is null)
+            notes.Add("no etcd.service unit found beside /etc/etcd.env");
+        var certs = new EtcdCertPaths(
+            env.GetValueOrDefault("ETCD_TRUSTED_CA_FILE"), env.GetValueOrDefault("ETCD_CERT_FILE"), env.GetValueOrDefault("ETCD_KEY_FILE"),
+            env.GetValueOrDefault("ETCD_PEER_TRUSTED_CA_FILE"), env.GetValueOrDefault("ETCD_PEER_CERT_FILE"), env.GetValueOrDefault("ETCD_PEER_KEY_FILE"),
+            clientCert, clientKey);
+        return new MasterTopology(host, docker ? EtcdFlavor.KubesprayDocker : EtcdFlavor.Kubespray, KubesprayEnv,
+            env.GetValueOrDefault("ETCD_NAME") ?? Missing(notes, "ETCD_NAME", host), env.GetValueOrDefault("ETCD_DATA_DIR") ?? "/var/lib/etcd",
+            Urls(env.GetValueOrDefault("ETCD_INITIAL_ADVERTISE_PEER_URLS")), Urls(env.GetValueOrDefault("ETCD_ADVERTISE_CLIENT_URLS")),
+            env.GetValueOrDefault("ETCD_INITIAL_CLUSTER"), env.GetValueOrDefault("ETCD_INITIAL_CLUSTER_TOKEN"), certs,
+            VersionFromImage(image), image, EtcdTool.None, EtcdTool.None, false, null, notes);
+    }
+
+    /// <summary>A distribution's etcd.service: flags on ExecStart, or ETCD_* in its EnvironmentFile.</summary>
+    private static async Task<MasterTopology> FromPlainUnitAsync(IRemoteHost host, string unitPath, string unit, CancellationToken ct)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Match m in EnvironmentFileLine().Matches(unit))
+        {
+            var path = m.Groups[1].Value;
+            if (await host.ExistsAsync(path, true, ct).ConfigureAwait(false))
+            {
+                foreach (var (k, v) in EtcdEnvFile.Parse(await ReadTextAsync(host, path, ct).ConfigureAwait(false)))
+                    env[k] = v;
+            }
+        }
+        foreach (Match m in FlagInExecStart().Matches(unit))
+            env["ETCD_" + m.Groups[1].Value.Replace('-', '_').ToUpperInvariant()] = m.Groups[2].Value;
+        return FromKubespray(host.Name, env, unitPath, unit) with { Flavor = EtcdFlavor.Systemd, ConfigFile = unitPath };
+    }
+
+    private static EtcdTool Tool(string name, HashSet<string> present, MasterTopology t)
+    {
+        if (ToolDirs.Select(d => $"{d}/{name}").FirstOrDefault(present.Contains) is { } path)
+            return new EtcdTool("host", path);
+        if (t.Image is { } image && ToolDirs.Select(d => $"{d}/crictl").FirstOrDefault(present.Contains) is { } crictl)
+            return new EtcdTool("crictl", crictl, image);
+        if (t.Image is { } dockerImage && ToolDirs.Select(d => $"{d}/docker").FirstOrDefault(present.Contains) is { } docker)
+            return new EtcdTool("docker", docker, dockerImage);
+        return EtcdTool.None;
+    }
+
+    private static async Task<string?> HostEtcdVersionAsync(IRemoteHost host, HashSet<string> present, CancellationToken ct)
+    {
+        if (ToolDirs.Select(d => $"{d}/etcd").FirstOrDefault(present.Contains) is not { } etcd)
+            return null;
+        var result = await host.RunAsync([etcd, "--version"], null, ct).ConfigureAwait(false);
+        return EtcdVersionLine().Match(result.Stdout) is { Success: true } m ? m.Groups[1].Value : null;
+    }
+
+    private static async Task<(bool, string?)> KubeletAsync(IRemoteHost host, CancellationToken ct)
+    {
+        var result = await host.RunAsync(["systemctl", "is-active", "kubelet"], null, ct).ConfigureAwait(false);
+        var state = result.Stdout.Trim();
+        // is-active prints "inactive"/"unknown" for units that exist but are stopped or absent.
+        var unitExists = await host.RunAsync(["systemctl", "cat", "kubelet"], null, ct).ConfigureAwait(false);
+        return (unitExists.ExitCode == 0 || state == "active", state.Length == 0 ? null : state);
+    }
+
+    /// <summary>Which of the paths exist, in one round trip.</summary>
+    private static async Task<HashSet<string>> PresentAsync(IRemoteHost host, IReadOnlyList<string> paths, CancellationToken ct)
+    {
+        // `ls -1d` prints the ones that exist and complains about the rest; the exit code is ignored.
+        var result = await host.RunAsync(["ls", "-1d", "--", .. paths], RemoteRunOptions.Root, ct).ConfigureAwait(false);
+        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static async Task<string> ReadTextAsync(IRemoteHost host, string path, CancellationToken ct) =>
+        Encoding.UTF8.GetString(await host.ReadFileAsync(path, privileged: true, ct).ConfigureAwait(false));
+
+    private static IReadOnlyList<string> Urls(string? csv) =>
+        csv?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    private static string? Sibling(string? file, string name) => file is null ? null : $"{Path.GetDirectoryName(file)}/{name}";
+
+    /// <summary>"registry.k8s.io/etcd:3.5.15-0" gives "3.5.15".</summary>
+    public static string? VersionFromImage(string? image) =>
+        image is not null && ImageTag().Match(image) is { Success: true } m ? m.Groups[1].Value : null;
+
+    private static string Missing(List<string> notes, string what, string host)
+    {
+        notes.Add($"{what} not set; using the host name");
+        return host;
+    }
+
+    [GeneratedRegex(@":v?(\d+\.\d+\.\d+)")]
+    private static partial Regex ImageTag();
+
+    [GeneratedRegex(@"etcd Version:\s*(\S+)")]
+    private static partial Regex EtcdVersionLine();
+
+    [GeneratedRegex(@"\b(docker|nerdctl)\s+run\b")]
+    private static partial Regex DockerRun();
+
+    [GeneratedRegex(@"\s((?:[\w.-]+/)*[\w.-]*etcd[\w.-]*:[\w.-]+)")]
+    private static partial Regex DockerImage();
+
+    [GeneratedRegex(@"^EnvironmentFile=-?(\S+)", RegexOptions.Multiline)]
+    private static partial Regex EnvironmentFileLine();
+
+    [GeneratedRegex(@"--([a-z-]+)[= ]([^\s\\]+)")]
+    private static partial Regex FlagInExecStart();
+}

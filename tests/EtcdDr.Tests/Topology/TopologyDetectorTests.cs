@@ -1,0 +1,155 @@
+using EtcdDr.Remote;
+using EtcdDr.Tests.Fakes;
+using EtcdDr.Topology;
+
+namespace EtcdDr.Tests.Topology;
+
+public class TopologyDetectorTests
+{
+    private const string KubesprayHostUnit = """
+        [Unit]
+        Description=etcd
+        After=network.target
+
+        [Service]
+        Type=notify
+        User=etcd
+        EnvironmentFile=/etc/etcd.env
+        ExecStart=/usr/local/bin/etcd
+        NotifyAccess=all
+        Restart=always
+        RestartSec=10s
+        LimitNOFILE=40000
+
+        [Install]
+        WantedBy=multi-user.target
+        """;
+
+    private const string KubesprayDockerUnit = """
+        [Unit]
+        Description=etcd docker wrapper
+        Wants=docker.socket
+        After=docker.service
+
+        [Service]
+        User=root
+        PermissionsStartOnly=true
+        ExecStart=/usr/bin/docker run --restart=on-failure:5 \
+        --env-file=/etc/etcd.env \
+        --net=host \
+        -v /etc/ssl/certs:/etc/ssl/certs:ro \
+        -v /etc/ssl/etcd/ssl:/etc/ssl/etcd/ssl:ro \
+        -v /var/lib/etcd:/var/lib/etcd:rw \
+        --name=etcd1 \
+        quay.io/coreos/etcd:v3.5.16 \
+        /usr/local/bin/etcd
+        ExecStartPre=-/usr/bin/docker rm -f etcd1
+        ExecReload=/usr/bin/docker restart etcd1
+        ExecStop=/usr/bin/docker stop etcd1
+        Restart=always
+        RestartSec=15s
+
+        [Install]
+        WantedBy=multi-user.target
+        """;
+
+    [Fact]
+    public async Task Kubeadm_static_pod()
+    {
+        var host = new FakeRemoteHost("cp-1");
+        host.Files["/etc/kubernetes/manifests/etcd.yaml"] = Fixtures.KubeadmEtcdManifest;
+        host.Files["/usr/bin/crictl"] = "";
+        host.Answers["systemctl is-active kubelet"] = new ProcessResult(0, "active\n", "");
+        host.Answers["systemctl cat kubelet"] = new ProcessResult(0, "[Unit]", "");
+
+        var t = await TopologyDetector.DetectAsync(host, default);
+
+        Assert.Equal(EtcdFlavor.Kubeadm, t.Flavor);
+        Assert.Equal("cp-1", t.MemberName);
+        Assert.Equal("/var/lib/etcd", t.DataDir);
+        Assert.Equal(["https://10.0.0.11:2380"], t.PeerUrls);
+        Assert.Equal(["https://10.0.0.11:2379"], t.ClientUrls);
+        Assert.Equal("cp-1=https://10.0.0.11:2380", t.InitialCluster);
+        Assert.Equal("3.5.15", t.EtcdVersion);
+        Assert.Equal("/etc/kubernetes/pki/etcd/ca.crt", t.Certs.TrustedCa);
+        Assert.Equal("/etc/kubernetes/pki/etcd/server.crt", t.Certs.ServerCert);
+        Assert.Equal("/etc/kubernetes/pki/etcd/peer.key", t.Certs.PeerKey);
+        Assert.Equal("/etc/kubernetes/pki/etcd/healthcheck-client.crt", t.Certs.ClientCert);
+        // No etcdctl on the host: it runs from the etcd image through crictl.
+        Assert.Equal(new EtcdTool("crictl", "/usr/bin/crictl", "registry.k8s.io/etcd:3.5.15-0"), t.Etcdctl);
+        Assert.True(t.HasKubelet);
+        Assert.Equal("active", t.KubeletState);
+        Assert.Empty(t.Notes);
+    }
+
+    [Fact]
+    public async Task Kubespray_host_deployment()
+    {
+        var host = new FakeRemoteHost("node1");
+        host.Files["/etc/etcd.env"] = Fixtures.KubesprayEtcdEnv;
+        host.Files["/etc/systemd/system/etcd.service"] = KubesprayHostUnit;
+        host.Files["/usr/local/bin/etcd"] = "";
+        host.Files["/usr/local/bin/etcdctl"] = "";
+        host.Answers["/usr/local/bin/etcd --version"] = new ProcessResult(0, "etcd Version: 3.5.16\nGit SHA: f20bbad\nGo Version: go1.22.7\n", "");
+
+        var t = await TopologyDetector.DetectAsync(host, default);
+
+        Assert.Equal(EtcdFlavor.Kubespray, t.Flavor);
+        Assert.Equal("etcd1", t.MemberName);
+        Assert.Equal(["https://10.0.0.21:2380"], t.PeerUrls);
+        Assert.Equal("k8s_etcd", t.InitialClusterToken);
+        Assert.Equal("3.5.16", t.EtcdVersion);
+        Assert.Equal("/etc/ssl/etcd/ssl/admin-node1.pem", t.Certs.ClientCert);
+        Assert.Equal("/etc/ssl/etcd/ssl/admin-node1-key.pem", t.Certs.ClientKey);
+        Assert.Equal("/etc/ssl/etcd/ssl/member-node1.pem", t.Certs.ServerCert);
+        Assert.Equal(new EtcdTool("host", "/usr/local/bin/etcdctl"), t.Etcdctl);
+        Assert.Equal(EtcdTool.None, t.Etcdutl);
+        Assert.False(t.HasKubelet);
+    }
+
+    [Fact]
+    public async Task Kubespray_docker_deployment()
+    {
+        var host = new FakeRemoteHost("node2");
+        host.Files["/etc/etcd.env"] = Fixtures.KubesprayEtcdEnv;
+        host.Files["/etc/systemd/system/etcd.service"] = KubesprayDockerUnit;
+        host.Files["/usr/bin/docker"] = "";
+        var t = await TopologyDetector.DetectAsync(host, default);
+        Assert.Equal(EtcdFlavor.KubesprayDocker, t.Flavor);
+        Assert.Equal("quay.io/coreos/etcd:v3.5.16", t.Image);
+        Assert.Equal("3.5.16", t.EtcdVersion);
+        Assert.Equal(new EtcdTool("docker", "/usr/bin/docker", "quay.io/coreos/etcd:v3.5.16"), t.Etcdctl);
+    }
+
+    [Fact]
+    public async Task Plain_systemd_unit_with_flags()
+    {
+        var host = new FakeRemoteHost("db-1");
+        host.Files["/lib/systemd/system/etcd.service"] = """
+            [Service]
+            ExecStart=/usr/bin/etcd --name db-1 --data-dir=/srv/etcd \
+              --initial-advertise-peer-urls https://10.1.0.5:2380 --advertise-client-urls https://10.1.0.5:2379
+            """;
+        var t = await TopologyDetector.DetectAsync(host, default);
+        Assert.Equal(EtcdFlavor.Systemd, t.Flavor);
+        Assert.Equal(("db-1", "/srv/etcd"), (t.MemberName, t.DataDir));
+        Assert.Equal(["https://10.1.0.5:2379"], t.ClientUrls);
+    }
+
+    [Fact]
+    public async Task No_etcd_on_the_host()
+    {
+        var ex = await Assert.ThrowsAsync<DrException>(() => TopologyDetector.DetectAsync(new FakeRemoteHost("worker-1"), default));
+        Assert.Contains("worker-1: no etcd found", ex.Message);
+    }
+
+    [Fact]
+    public async Task Files_are_read_in_one_listing_and_one_read_each()
+    {
+        var host = new FakeRemoteHost("cp-1");
+        host.Files["/etc/kubernetes/manifests/etcd.yaml"] = Fixtures.KubeadmEtcdManifest;
+        await TopologyDetector.DetectAsync(host, default);
+        Assert.Single(host.Commands, c => c.StartsWith("ls -1d", StringComparison.Ordinal));
+        Assert.Single(host.Commands, c => c.StartsWith("cat", StringComparison.Ordinal));
+    }
+}
