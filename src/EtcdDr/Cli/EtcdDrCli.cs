@@ -11,6 +11,8 @@ public static class EtcdDrCli
         var root = new RootCommand("etcd-dr: etcd and Kubernetes control-plane disaster recovery");
         root.Subcommands.Add(StatusCommand.Create(output, error));
         root.Subcommands.Add(SnapshotCommands.Create(output, error));
+        root.Subcommands.Add(InventoryCommands.CreateInventory(output, error));
+        root.Subcommands.Add(InventoryCommands.CreateDiscover(output, error));
         root.Subcommands.Add(ScheduleCommands.Create(output, error));
         root.Subcommands.Add(VersionCommand.Create(output));
         return root;

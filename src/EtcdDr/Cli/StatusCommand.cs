@@ -10,14 +10,17 @@ public static class StatusCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var connection = new EtcdConnectionOptionsCli();
+        var inventory = new InventoryOptionsCli();
         var format = Output.CreateOption();
         var command = new Command("status", "Show members, leader, version, db size, revision, raft index and alarms of every endpoint\n" +
             "Exit codes: 0 all endpoints answered and no alarm; 4 none answered; 6 some failed or an alarm is raised");
         connection.AddTo(command);
+        inventory.AddTo(command);
         command.Options.Add(format);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
-            using var client = new EtcdClient(connection.Read(parse));
+            await using var access = await EtcdAccess.OpenAsync(parse, connection, inventory, error, ct).ConfigureAwait(false);
+            using var client = new EtcdClient(access.Options);
             var report = await ClusterStatus.GatherAsync(client, ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
                 Output.WriteJson(output, report);

@@ -13,13 +13,16 @@ namespace EtcdDr.Etcd;
 /// <param name="StreamIdleTimeout">A server stream that sends nothing for this long is treated as dead.</param>
 /// <param name="Http2StreamWindow">HTTP/2 receive window per stream. Snapshot throughput depends on
 /// it (the server can have this many bytes in flight); see docs/benchmarks.md.</param>
+/// <param name="ConnectVia">Endpoint authority ("10.0.0.11:2379") to the address actually dialled
+/// (an SSH tunnel's local end). The URL, and so TLS name checking, stays that of the member.</param>
 public sealed record EtcdConnectionOptions(
     IReadOnlyList<Uri> Endpoints,
     EtcdTls? Tls = null,
     TimeSpan? DialTimeout = null,
     TimeSpan? CallTimeout = null,
     TimeSpan? StreamIdleTimeout = null,
-    int Http2StreamWindow = 4 * 1024 * 1024)
+    int Http2StreamWindow = 4 * 1024 * 1024,
+    IReadOnlyDictionary<string, System.Net.DnsEndPoint>? ConnectVia = null)
 {
     public TimeSpan EffectiveDialTimeout => DialTimeout ?? TimeSpan.FromSeconds(5);
     public TimeSpan EffectiveCallTimeout => CallTimeout ?? TimeSpan.FromSeconds(5);

@@ -36,6 +36,8 @@ public sealed class GrpcChannel : IDisposable
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             UseProxy = false,
         };
+        if (options.ConnectVia is { Count: > 0 } via)
+            handler.ConnectCallback = (context, ct) => TunnelConnect.ConnectAsync(context, via, ct);
         if (options.Tls is { } tls)
         {
             var ca = tls.LoadCa();

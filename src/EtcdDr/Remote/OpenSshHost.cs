@@ -125,6 +125,30 @@ public sealed class OpenSshHost : IRemoteHost
         return !_isRoot.Value;
     }
 
+    /// <summary>
+    /// Forwards a free local port on 127.0.0.1 to <paramref name="host"/>:<paramref name="port"/> as
+    /// seen from this master, over the shared SSH connection (ssh -O forward). The forward lives as
+    /// long as this object.
+    /// </summary>
+    public async Task<System.Net.DnsEndPoint> ForwardAsync(string host, int port, CancellationToken ct)
+    {
+        await RunAsync(["true"], null, ct).ConfigureAwait(false); // make sure the master connection is up
+        var local = FreeLoopbackPort();
+        var spec = $"127.0.0.1:{local}:{host}:{port}";
+        var result = await ProcessRunner.RunAsync("ssh", ["-O", "forward", "-L", spec, .. SshArguments()],
+            new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(15) }, ct).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+            throw new RemoteException(Name, RemoteFailure.Unreachable, $"could not open an SSH tunnel to {host}:{port}: {result.Stderr.Trim()}", result.ExitCode, result.Stderr);
+        return new System.Net.DnsEndPoint("127.0.0.1", local);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

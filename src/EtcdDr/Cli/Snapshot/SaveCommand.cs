@@ -11,6 +11,7 @@ public static class SaveCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var connection = new EtcdConnectionOptionsCli();
+        var inventory = new InventoryOptionsCli();
         var file = new Option<string?>("--output-file", "-o") { Description = "write the snapshot to this file; FILE.manifest.json is written beside it" };
         var to = new Option<string[]>("--to")
         {
@@ -27,21 +28,23 @@ public static class SaveCommand
             "Exit codes: 0 saved everywhere (or, with --config, skipped because this member is not the leader); 2 bad arguments; 4 no member reachable or every stream corrupt; " +
             "5 output exists (use --force); 6 some destinations (or a prune) failed; 7 skipped: another run holds the lock");
         connection.AddTo(command);
+        inventory.AddTo(command);
         foreach (var option in new Option[] { file, to, cluster, force, format, config, onlyIfLeader })
             command.Options.Add(option);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
             if (parse.GetValue(config) is { } configPath)
                 return await RunScheduledAsync(configPath, parse.GetValue(onlyIfLeader), output, error, parse.GetValue(format), ct).ConfigureAwait(false);
+            if (parse.GetValue(file) is null && (parse.GetValue(to) ?? []).Length == 0)
+                throw new DrException("where should the snapshot go? give -o FILE and/or --to URL", FailureKind.Usage);
+            await using var access = await EtcdAccess.OpenAsync(parse, connection, inventory, error, ct).ConfigureAwait(false);
             var destinations = new List<ISnapshotDestination>();
             if (parse.GetValue(file) is { } path)
                 destinations.Add(new LocalFileDestination(path, parse.GetValue(force)));
             foreach (var url in parse.GetValue(to) ?? [])
-                destinations.Add(new StoreDestination(StoreFactory.Open(url), SnapshotCommands.RequireCluster(parse.GetValue(cluster), "--to")));
-            if (destinations.Count == 0)
-                throw new DrException("where should the snapshot go? give -o FILE and/or --to URL", FailureKind.Usage);
+                destinations.Add(new StoreDestination(StoreFactory.Open(url), SnapshotCommands.RequireCluster(parse.GetValue(cluster) ?? access.Cluster, "--to")));
 
-            using var client = new EtcdClient(connection.Read(parse));
+            using var client = new EtcdClient(access.Options);
             var saver = new SnapshotSaver(client, TimeProvider.System);
             var request = new SnapshotSaveRequest(destinations);
             var result = await ProgressDisplay.RunAsync("snapshot", progress => saver.SaveAsync(request, progress, error, ct)).ConfigureAwait(false);

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using EtcdDr.Remote;
+using Spectre.Console;
+
+namespace EtcdDr.Cli;
+
+/// <summary>`etcd-dr inventory check` and `etcd-dr discover`.</summary>
+public static class InventoryCommands
+{
+    public static Command CreateInventory(TextWriter output, TextWriter error)
+    {
+        var inventory = new Command("inventory", "Check an inventory: etcd-dr.yaml, or Kubespray's hosts.yaml / INI");
+        var options = new InventoryOptionsCli();
+        var connect = new Option<bool>("--connect") { Description = "also log in to every master over SSH (and check sudo)" };
+        var format = Output.CreateOption();
+        var check = new Command("check", "Say what is wrong with the inventory and where; with --connect, whether each master answers over SSH\n" +
+            "Exit codes: 0 fine; 2 the file is wrong; 4 a master cannot be reached");
+        options.AddTo(check);
+        check.Options.Add(connect);
+        check.Options.Add(format);
+        check.SetAction(Guarded.Action(error, async (parse, ct) =>
+        {
+            if (!options.Given(parse))
+                throw new DrException("give the inventory with -i FILE", FailureKind.Usage);
+            await using var remote = options.Open(parse); // parsing throws with file:line on errors
+            var rows = new List<(string Name, string Address, string Result)>();
+            var unreachable = 0;
+            foreach (var host in remote.Hosts)
+            {
+                var master = remote.Inventory.Master(host.Name);
+                var result = "not checked (add --connect)";
+                if (parse.GetValue(connect))
+                {
+                    try
+                    {
+                        var id = await host.RunAsync(["id", "-un"], RemoteRunOptions.Root, ct).ConfigureAwait(false);
+                        result = id.ExitCode == 0 ? $"ok (root commands run as {id.Stdout.Trim()})" : $"login ok, `id` failed: {id.Stderr.Trim()}";
+                    }
+                    catch (RemoteException ex)
+                    {
+                        unreachable++;
+                        result = $"{ex.Failure}: {ex.Message}";
+                    }
+                }
+                rows.Add((master.Name, $"{master.Address}{(master.Port is { } p ? ":" + p : "")}", result));
+            }
+            if (Output.IsJson(parse.GetValue(format)))
+            {
+                Output.WriteJson(output, new { remote.Inventory.Cluster, masters = rows.Select(r => new { r.Name, r.Address, r.Result }) });
+            }
+            else
+            {
+                var table = new Table().AddColumns("MASTER", "ADDRESS", "SSH");
+                foreach (var r in rows)
+                    table.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Address), Markup.Escape(r.Result));
+                var console = Tables.ConsoleFor(output);
+                console.WriteLine($"cluster {remote.Inventory.Cluster}, {rows.Count} masters");
+                console.Write(table);
+            }
+            return unreachable > 0 ? ExitCodes.Unreachable : ExitCodes.Ok;
+        }));
+        inventory.Subcommands.Add(check);
+        return inventory;
+    }
+
+    public static Command CreateDiscover(TextWriter output, TextWriter error)
+    {
+        var options = new InventoryOptionsCli();
+        var format = Output.CreateOption();
+        var discover = new Command("discover", "Read how etcd runs on each master: flavor, member name, data dir, URLs, certificates, etcd version, etcdctl/etcdutl, kubelet\n" +
+            "Exit codes: 0 every master discovered; 6 some failed; 4 none");
+        options.AddTo(discover);
+        discover.Options.Add(format);
+        discover.SetAction(Guarded.Action(error, async (parse, ct) =>
+        {
+            if (!options.Given(parse))
+                throw new DrException("give the inventory with -i FILE", FailureKind.Usage);
+            await using var remote = options.Open(parse);
+            var found = await remote.DiscoverAsync(ct).ConfigureAwait(false);
+            if (Output.IsJson(parse.GetValue(format)))
+            {
+                Output.WriteJson(output, found.Select(d => new { master = d.Master.Name, d.Topology, error = d.Error?.Message }));
+            }
+            else
+            {
+                var console = Tables.ConsoleFor(output);
+                var table = new Table().AddColumns("MASTER", "FLAVOR", "MEMBER", "VERSION", "DATA DIR", "CLIENT URL", "PEER URL", "ETCDCTL", "ETCDUTL", "KUBELET", "CLIENT CERT");
+                foreach (var d in found)
+                {
+                    if (d.Topology is not { } t)
+                    {
+                        table.AddRow(Markup.Escape(d.Master.Name), "[red]error[/]", Markup.Escape(d.Error!.Message), "", "", "", "", "", "", "", "");
+                        continue;
+                    }
+                    table.AddRow(Markup.Escape(t.Host), t.Flavor.ToString(), Markup.Escape(t.MemberName), t.EtcdVersion ?? "?", Markup.Escape(t.DataDir),
+                        Markup.Escape(string.Join(",", t.ClientUrls)), Markup.Escape(string.Join(",", t.PeerUrls)), Tool(t.Etcdctl), Tool(t.Etcdutl),
+                        t.HasKubelet ? t.KubeletState ?? "present" : "none", Markup.Escape(t.Certs.ClientCert ?? "-"));
+                }
+                console.Write(table);
+            }
+            return found.All(d => d.Error is not null) ? ExitCodes.Unreachable : found.Any(d => d.Error is not null) ? ExitCodes.Partial : ExitCodes.Ok;
+        }));
+        return discover;
+    }
+
+    private static string Tool(EtcdDr.Topology.EtcdTool tool) => Markup.Escape(tool.Kind == "host" ? tool.Path! : tool.Kind);
+}
