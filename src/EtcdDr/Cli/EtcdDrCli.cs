@@ -10,6 +10,7 @@ public static class EtcdDrCli
         var root = new RootCommand("etcd-dr: etcd and Kubernetes control-plane disaster recovery");
         root.Subcommands.Add(StatusCommand.Create(output, error));
         root.Subcommands.Add(SnapshotCommands.Create(output, error));
+        root.Subcommands.Add(LabCommands.Create(output, error));
         root.Subcommands.Add(VersionCommand.Create(output));
         return root;
     }
