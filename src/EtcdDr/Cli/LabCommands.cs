@@ -43,7 +43,16 @@ public static class LabCommands
         {
             var spec = new LabSpec(parse.GetValue(state)!, parse.GetValue(flavor), parse.GetValue(masters), parse.GetValue(net)!, parse.GetValue(sshPort));
             var json = Output.IsJson(parse.GetValue(format));
-            var built = await LabController.UpAsync(spec, TimeSpan.FromSeconds(parse.GetValue(timeout)), json ? TextWriter.Null : error, ct).ConfigureAwait(false);
+            LabState built;
+            try
+            {
+                built = await LabController.UpAsync(spec, TimeSpan.FromSeconds(parse.GetValue(timeout)), json ? TextWriter.Null : error, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Environment.GetEnvironmentVariable("ETCD_DR_LAB_DEBUG") == "1")
+            {
+                await error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+                throw;
+            }
             if (json)
                 Output.WriteJson(output, new { state = built.Paths.Root, inventory = built.Paths.Inventory, flavor = built.Spec.Flavor, masters = built.Spec.Masters.Select(m => new { m.Name, address = m.Address.ToString(), m.ClientUrl }), client = new { ca = built.Paths.ClientCa, cert = built.Paths.ClientCert, key = built.Paths.ClientCertKey } });
             else

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Serialization;
 
 namespace EtcdDr.Lab;
 
@@ -36,6 +37,7 @@ public sealed record LabSpec(string StateDirectory, LabFlavor Flavor, int Master
     // through the overlay inside a master and writes to it would land in the wrong place.
     private static readonly string[] Overlaid = ["/etc", "/usr/local", "/var/lib", "/run", "/var/run"];
 
+    [JsonIgnore]
     public IReadOnlyList<LabMaster> Masters =>
         [.. Enumerable.Range(1, MasterCount).Select(i => new LabMaster($"master-{i}", IPAddress.Parse($"{Net}.{i}")))];
 
@@ -44,6 +46,7 @@ public sealed record LabSpec(string StateDirectory, LabFlavor Flavor, int Master
         ?? throw new DrException($"no lab master named '{name}'; the lab has {string.Join(", ", Masters.Select(m => m.Name))}", FailureKind.Usage);
 
     /// <summary>"master-1=https://127.0.100.1:2380,...": the initial cluster every member starts with.</summary>
+    [JsonIgnore]
     public string InitialCluster => string.Join(',', Masters.Select(m => $"{m.Name}={m.PeerUrl}"));
 
     public IEnumerable<string> Problems()

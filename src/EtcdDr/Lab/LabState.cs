@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace EtcdDr.Lab;
 
@@ -9,6 +10,7 @@ public sealed record LabState(LabSpec Spec, string? CgroupRoot, DateTimeOffset C
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    [JsonIgnore]
     public LabPaths Paths => new(Spec.StateDirectory);
 
     public void Save() => File.WriteAllText(Paths.StateFile, JsonSerializer.Serialize(this, Json));
