@@ -74,6 +74,8 @@ public sealed class ProcessUnit(string name, string unitPath, string logFile, IR
             _restartWait?.Cancel();
             if (_process is { } p)
                 await p.StopAsync(Read().TimeoutStopSec, ct).ConfigureAwait(false);
+            // Forget the process so its exit monitor (waiting on the gate) knows nobody must restart it.
+            _process = null;
             _state = UnitState.Inactive;
             Since = DateTimeOffset.UtcNow;
         }
