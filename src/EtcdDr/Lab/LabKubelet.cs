@@ -76,6 +76,15 @@ public sealed class KubeletUnit(string manifestsDirectory, PodRuntime runtime) :
         if (State == UnitState.Active)
             return Task.CompletedTask;
         _noRestart = false;
+        // Back-off lives in the kubelet's memory: a restarted kubelet tries dead pods again at once.
+        lock (runtime.Sync)
+        {
+            foreach (var pod in runtime.Pods.Values.Where(p => !p.Running))
+            {
+                pod.Backoff = PodRuntime.InitialBackoff;
+                pod.NotBefore = DateTimeOffset.UtcNow;
+            }
+        }
         _loop = new CancellationTokenSource();
         var token = _loop.Token;
         _loopTask = Task.Run(() => LoopAsync(token), CancellationToken.None);
