@@ -35,7 +35,25 @@ public static class KubesprayLayout
         LabFiles.Write(paths.Inside(Unit), UnitFile, LabFiles.Public);
         LabFiles.Symlink(paths.Inside("/usr/local/bin/etcd"), LabTools.Require("etcd"));
         LabFiles.Symlink(paths.Inside("/usr/local/bin/etcdctl"), LabTools.Require("etcdctl"));
+        LabFiles.Write(paths.Inside("/usr/local/bin/etcdctl.sh"), EtcdctlScript(master), LabFiles.Executable);
     }
+
+    /// <summary>
+    /// Kubespray's etcdctl.sh helper: etcdctl with this host's admin certificate. Kubespray relies on
+    /// etcdctl's default endpoint 127.0.0.1:2379, which no lab master listens on, so the lab's copy
+    /// names the master's own client URL.
+    /// </summary>
+    public static string EtcdctlScript(LabMaster master) => $$"""
+        #!/bin/bash
+        # example invocation: etcdctl.sh get --keys-only --from-key ""
+
+        etcdctl \
+          --endpoints {{master.ClientUrl}} \
+          --cacert {{CertDirectory}}/ca.pem \
+          --cert {{CertDirectory}}/admin-{{master.Name}}.pem \
+          --key {{CertDirectory}}/admin-{{master.Name}}-key.pem "$@"
+
+        """;
 
     /// <summary>
     /// The variables of Kubespray's roles/etcd/templates/etcd.env.j2 with its defaults, minus the

@@ -22,6 +22,9 @@ public abstract class LabFlavorTests(LabFixture fixture)
     protected abstract string MemberFile { get; }
     protected abstract IEnumerable<string> MemberFileMustContain(int index);
 
+    /// <summary>The installer's own way to ask etcd from a master, with the certificates it laid out.</summary>
+    protected abstract string EtcdctlHealthCommand(int index);
+
     [Fact, Step(1)]
     public void Up_writes_an_inventory_that_the_tool_loads_as_is()
     {
@@ -74,6 +77,9 @@ public abstract class LabFlavorTests(LabFixture fixture)
         Assert.All(members.Members, m => Assert.StartsWith("https://" + Lab.Net + ".", m.ClientURLs.Single(), StringComparison.Ordinal));
         await client.PutAsync("/lab/canary", "alive", CancellationToken.None);
         Assert.Equal("alive", (await client.GetAsync("/lab/canary", CancellationToken.None))!.Value.ToStringUtf8());
+
+        var onMaster = await Lab.SshAsync(2, EtcdctlHealthCommand(2));
+        Assert.True(onMaster.ExitCode == 0 && (onMaster.Stdout + onMaster.Stderr).Contains("is healthy", StringComparison.Ordinal), onMaster.ToString());
 
         var status = await LabHarness.CliAsync("lab", "status", "--state", Lab.State, "--output", "json");
         Assert.Equal(0, status.Exit);
@@ -239,6 +245,10 @@ public sealed class KubeadmLabTests(KubeadmLabFixture fixture) : LabFlavorTests(
     protected override string StartEtcdCommand => "mv /etc/kubernetes/etcd.yaml /etc/kubernetes/manifests/etcd.yaml";
     protected override string MemberFile => "/etc/kubernetes/manifests/etcd.yaml";
 
+    protected override string EtcdctlHealthCommand(int index) =>
+        $"ETCDCTL_API=3 etcdctl --endpoints https://{Lab.Address(index)}:2379 --cacert /etc/kubernetes/pki/etcd/ca.crt " +
+        "--cert /etc/kubernetes/pki/etcd/healthcheck-client.crt --key /etc/kubernetes/pki/etcd/healthcheck-client.key endpoint health";
+
     protected override IEnumerable<string> MemberFileMustContain(int index) =>
         [$"- --name=master-{index}", $"- --advertise-client-urls=https://{Lab.Address(index)}:2379", $"- --initial-advertise-peer-urls=https://{Lab.Address(index)}:2380",
          "- --data-dir=/var/lib/etcd", "- --client-cert-auth=true", "- --cert-file=/etc/kubernetes/pki/etcd/server.crt", "image: registry.k8s.io/etcd:"];
@@ -249,6 +259,8 @@ public sealed class KubesprayLabTests(KubesprayLabFixture fixture) : LabFlavorTe
     protected override string StopEtcdCommand => "systemctl stop etcd && ! systemctl is-active etcd";
     protected override string StartEtcdCommand => "systemctl start etcd && systemctl is-active etcd";
     protected override string MemberFile => "/etc/etcd.env";
+
+    protected override string EtcdctlHealthCommand(int index) => "etcdctl.sh endpoint health";
 
     protected override IEnumerable<string> MemberFileMustContain(int index) =>
         [$"ETCD_NAME=master-{index}", $"ETCD_ADVERTISE_CLIENT_URLS=https://{Lab.Address(index)}:2379",
