@@ -285,6 +285,7 @@ public static class LabController
 
     public static async Task<LabStatusReport> StatusAsync(string stateDirectory, CancellationToken ct)
     {
+        RequireRoot(); // the control sockets are root's, and so is reading iptables
         var state = LabState.Load(Path.GetFullPath(stateDirectory));
         var firewall = new LabFirewall(state.Spec.StateDirectory);
         using var client = ClientFor(state, TimeSpan.FromSeconds(1));

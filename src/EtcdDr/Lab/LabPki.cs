@@ -15,7 +15,7 @@ public sealed class LabPki : IDisposable
     {
         var algorithm = flavor == LabFlavor.Kubespray ? LabKeyAlgorithm.Rsa2048 : LabKeyAlgorithm.EcdsaP256;
         KeyAlgorithm = algorithm;
-        Etcd = LabCertificateAuthority.Create(flavor == LabFlavor.Kubespray ? "etcd-ca" : "etcd-ca", algorithm);
+        Etcd = LabCertificateAuthority.Create("etcd-ca", algorithm);
         if (flavor == LabFlavor.Kubeadm)
         {
             Kubernetes = LabCertificateAuthority.Create("kubernetes", algorithm);

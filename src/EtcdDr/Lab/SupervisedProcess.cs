@@ -82,6 +82,8 @@ public sealed class SupervisedProcess
         _process.WaitForExit();
         var code = _process.ExitCode;
         WriteLog($"--- etcd-dr lab: process {Pid} exited with code {code} at {DateTimeOffset.UtcNow:O}");
+        lock (_log)
+            _log.Dispose(); // a crash-looping unit must not leak one log handle per start
         _exited.TrySetResult(code);
     }
 
@@ -95,9 +97,9 @@ public sealed class SupervisedProcess
             {
                 _log.WriteLine(line);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
-                // The log's folder went away (lose-host); the process is being killed anyway.
+                // The log's folder went away (lose-host), or the process has exited and the log is closed.
             }
         }
     }
