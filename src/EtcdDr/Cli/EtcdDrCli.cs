@@ -14,6 +14,7 @@ public static class EtcdDrCli
         root.Subcommands.Add(InventoryCommands.CreateInventory(output, error));
         root.Subcommands.Add(InventoryCommands.CreateDiscover(output, error));
         root.Subcommands.Add(ScheduleCommands.Create(output, error));
+        root.Subcommands.Add(LabCommands.Create(output, error));
         root.Subcommands.Add(VersionCommand.Create(output));
         return root;
     }

@@ -1,0 +1,79 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace EtcdDr.Lab;
+
+/// <summary>
+/// How the stand-in systemctl and the host-side lab verbs talk to a master's init: a Unix socket in
+/// the master's run/ folder, one JSON array of words per connection, one JSON reply.
+/// </summary>
+public static class ControlChannel
+{
+    public static async Task<ControlReply> SendAsync(string socketPath, IReadOnlyList<string> words, TimeSpan timeout, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        linked.CancelAfter(timeout);
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), linked.Token).ConfigureAwait(false);
+            await using var stream = new NetworkStream(socket, ownsSocket: false);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(words) + "\n"), linked.Token).ConfigureAwait(false);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var line = await reader.ReadLineAsync(linked.Token).ConfigureAwait(false);
+            return line is null ? new ControlReply(1, "", "the master's init closed the connection without an answer\n")
+                : JsonSerializer.Deserialize<ControlReply>(line) ?? new ControlReply(1, "", "empty answer\n");
+        }
+        catch (SocketException ex)
+        {
+            throw new DrException($"the lab master behind {socketPath} does not answer ({ex.Message}); is the lab up?", FailureKind.Unreachable, ex);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new DrException($"the lab master behind {socketPath} did not answer within {timeout.TotalSeconds:0} s", FailureKind.Unreachable);
+        }
+    }
+
+    public static async Task ServeAsync(string socketPath, Func<IReadOnlyList<string>, CancellationToken, Task<ControlReply>> handle, CancellationToken ct)
+    {
+        File.Delete(socketPath);
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        File.SetUnixFileMode(socketPath, LabFiles.Private);
+        listener.Listen(32);
+        while (!ct.IsCancellationRequested)
+        {
+            var client = await listener.AcceptAsync(ct).ConfigureAwait(false);
+            _ = Task.Run(() => HandleAsync(client, handle, ct), CancellationToken.None);
+        }
+    }
+
+    private static async Task HandleAsync(Socket client, Func<IReadOnlyList<string>, CancellationToken, Task<ControlReply>> handle, CancellationToken ct)
+    {
+        using (client)
+        {
+            await using var stream = new NetworkStream(client, ownsSocket: false);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            ControlReply reply;
+            try
+            {
+                var line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
+                var words = line is null ? [] : JsonSerializer.Deserialize<string[]>(line) ?? [];
+                reply = await handle(words, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                reply = new ControlReply(1, "", $"etcd-dr lab init: {ex.GetType().Name}: {ex.Message}\n");
+            }
+            try
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(reply) + "\n"), ct).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The client gave up waiting.
+            }
+        }
+    }
+}

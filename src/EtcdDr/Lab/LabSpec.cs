@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text.Json.Serialization;
+
+namespace EtcdDr.Lab;
+
+/// <summary>Which installer's file layout and service management the lab masters imitate.</summary>
+public enum LabFlavor
+{
+    /// <summary>etcd as a static pod: /etc/kubernetes/manifests/etcd.yaml, certs in /etc/kubernetes/pki/etcd.</summary>
+    Kubeadm,
+
+    /// <summary>Kubespray's host deployment: etcd.service with EnvironmentFile=/etc/etcd.env, certs in /etc/ssl/etcd/ssl.</summary>
+    Kubespray,
+}
+
+/// <summary>One lab master: its inventory name (also the hostname and, for Kubespray, the cert name) and loopback address.</summary>
+public sealed record LabMaster(string Name, IPAddress Address)
+{
+    public string ClientUrl => $"https://{Address}:{LabSpec.EtcdClientPort}";
+    public string PeerUrl => $"https://{Address}:{LabSpec.EtcdPeerPort}";
+}
+
+/// <summary>
+/// What `lab up` builds. Everything the lab creates lives under <see cref="StateDirectory"/>; the
+/// masters are 127.0.X.1..N where X comes from <see cref="Net"/>.
+/// </summary>
+public sealed record LabSpec(string StateDirectory, LabFlavor Flavor, int MasterCount, string Net, int SshPort)
+{
+    public const int EtcdClientPort = 2379;
+    public const int EtcdPeerPort = 2380;
+    public const int EtcdMetricsPort = 2381;
+    public const string DefaultState = "/tmp/etcd-dr-lab";
+    public const string DefaultNet = "127.0.100";
+    public const int DefaultSshPort = 2222;
+
+    // The masters overlay these host folders; a state folder below one of them would be seen
+    // through the overlay inside a master and writes to it would land in the wrong place.
+    private static readonly string[] Overlaid = ["/etc", "/usr/local", "/var/lib", "/run", "/var/run"];
+
+    [JsonIgnore]
+    public IReadOnlyList<LabMaster> Masters =>
+        [.. Enumerable.Range(1, MasterCount).Select(i => new LabMaster($"master-{i}", IPAddress.Parse($"{Net}.{i}")))];
+
+    public LabMaster Master(string name) =>
+        Masters.FirstOrDefault(m => m.Name == name)
+        ?? throw new DrException($"no lab master named '{name}'; the lab has {string.Join(", ", Masters.Select(m => m.Name))}", FailureKind.Usage);
+
+    /// <summary>"master-1=https://127.0.100.1:2380,...": the initial cluster every member starts with.</summary>
+    [JsonIgnore]
+    public string InitialCluster => string.Join(',', Masters.Select(m => $"{m.Name}={m.PeerUrl}"));
+
+    public IEnumerable<string> Problems()
+    {
+        if (MasterCount is < 1 or > 9)
+            yield return $"--masters must be between 1 and 9, not {MasterCount}";
+        var octets = Net.Split('.');
+        if (octets.Length != 3 || octets[0] != "127" || !octets.All(o => byte.TryParse(o, out _)))
+            yield return $"--net must be the first three octets of a loopback /24 such as 127.0.100, not '{Net}'";
+        else if (Net == "127.0.0")
+            yield return "--net 127.0.0 would put a master on 127.0.0.1, which the host itself uses";
+        if (SshPort is < 1 or > 65535)
+            yield return $"--ssh-port {SshPort} is not a TCP port";
+        if (!Path.IsPathRooted(StateDirectory))
+            yield return $"--state must be an absolute path, not '{StateDirectory}'";
+        else if (Path.GetFullPath(StateDirectory) == "/")
+            yield return "--state / would make lab down delete the whole machine";
+        else if (Overlaid.Any(o => IsUnder(Path.GetFullPath(StateDirectory), o)))
+            yield return $"--state {StateDirectory} lies under {string.Join(", ", Overlaid)}, which every master overlays; pick a folder elsewhere (default {DefaultState})";
+    }
+
+    private static bool IsUnder(string path, string folder) =>
+        path == folder || path.StartsWith(folder + "/", StringComparison.Ordinal);
+}
