@@ -1,3 +1,4 @@
+using EtcdDr.Topology;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -172,8 +173,10 @@ public sealed class KubeletUnit(string manifestsDirectory, PodRuntime runtime) :
                 try
                 {
                     manifest = StaticPodManifest.Parse(yaml, file);
+                    if (manifest.Command.Count == 0)
+                        throw new FormatException($"{file}: container {manifest.ContainerName} has no command (the lab cannot run an image's entrypoint)");
                 }
-                catch (Exception ex) when (ex is FormatException or YamlDotNet.Core.YamlException)
+                catch (Exception ex) when (ex is FormatException or DrException)
                 {
                     Console.Error.WriteLine($"kubelet: cannot use {file}: {ex.Message}");
                     continue;

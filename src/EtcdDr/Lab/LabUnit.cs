@@ -1,3 +1,4 @@
+using EtcdDr.Topology;
 namespace EtcdDr.Lab;
 
 /// <summary>systemd's ActiveState values that `systemctl is-active` prints.</summary>
@@ -105,7 +106,7 @@ public sealed class ProcessUnit(string name, string unitPath, string logFile, IR
         {
             if (File.Exists(path))
             {
-                foreach (var (k, v) in UnitFile.ReadEnvironmentFile(File.ReadAllText(path)))
+                foreach (var (k, v) in EtcdEnvFile.Parse(File.ReadAllText(path)))
                     env[k] = v;
             }
             else if (!optional)

@@ -86,23 +86,6 @@ public sealed record UnitFile(
         _ => false,
     };
 
-    /// <summary>systemd's EnvironmentFile syntax: KEY=VALUE lines, '#' comments, optional quotes.</summary>
-    public static IReadOnlyDictionary<string, string> ReadEnvironmentFile(string text)
-    {
-        var env = new Dictionary<string, string>();
-        foreach (var raw in text.Split('\n'))
-        {
-            var line = raw.Trim();
-            if (line.Length == 0 || line[0] is '#' or ';' || line.IndexOf('=', StringComparison.Ordinal) is not (> 0 and var eq))
-                continue;
-            var value = line[(eq + 1)..].Trim();
-            if (value.Length >= 2 && (value[0] == '"' && value[^1] == '"' || value[0] == '\'' && value[^1] == '\''))
-                value = value[1..^1];
-            env[line[..eq].Trim()] = value;
-        }
-        return env;
-    }
-
     private static IEnumerable<string> SplitWords(string value)
     {
         var word = new System.Text.StringBuilder();

@@ -3,12 +3,18 @@ using YamlDotNet.RepresentationModel;
 namespace EtcdDr.Topology;
 
 /// <summary>
-/// The etcd flags of a kubeadm static pod manifest (/etc/kubernetes/manifests/etcd.yaml): kubeadm
-/// writes them as a `command:` list of "--flag=value" strings on the etcd container, plus the image.
+/// A kubeadm static pod manifest (/etc/kubernetes/manifests/etcd.yaml), read with YamlDotNet so
+/// any formatting of it works (kubeadm's block style, JSON, another tool's rewrite). Discovery uses
+/// the flags; the lab's kubelet runs the command.
 /// </summary>
-public sealed record StaticPodManifest(string? Image, IReadOnlyDictionary<string, string> Flags)
+/// <param name="Command">The container's command followed by its args, as kubelet would run them.</param>
+/// <param name="Flags">"--flag=value" and "--flag value" words of the command, keyed without dashes.</param>
+public sealed record StaticPodManifest(
+    string PodName, string ContainerName, string? Image, IReadOnlyList<string> Command,
+    IReadOnlyDictionary<string, string> Flags, IReadOnlyDictionary<string, string> Environment)
 {
-    public string? Flag(string name) => Flags.GetValueOrDefault(name);
+    /// <summary>A flag's value by name, with or without the leading dashes.</summary>
+    public string? Flag(string name) => Flags.GetValueOrDefault(name.TrimStart('-'));
 
     public static StaticPodManifest Parse(string yaml, string source)
     {
@@ -23,18 +29,33 @@ public sealed record StaticPodManifest(string? Image, IReadOnlyDictionary<string
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new DrException($"{source}: empty manifest", FailureKind.Usage);
-        var container = Child(Child(root, "spec"), "containers") is YamlSequenceNode containers
-            ? containers.Children.OfType<YamlMappingNode>().FirstOrDefault(c => Scalar(c, "name") == "etcd") ?? containers.Children.OfType<YamlMappingNode>().FirstOrDefault()
-            : null;
-        if (container is null)
-            throw new DrException($"{source}: no container in spec.containers", FailureKind.Usage);
-        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
-        var words = new List<string>();
+        var containers = (Child(Child(root, "spec"), "containers") as YamlSequenceNode)?.Children.OfType<YamlMappingNode>().ToList() ?? [];
+        var container = containers.FirstOrDefault(c => Scalar(c, "name") == "etcd") ?? containers.FirstOrDefault()
+            ?? throw new DrException($"{source}: no container in spec.containers", FailureKind.Usage);
+
+        var command = new List<string>();
         foreach (var key in new[] { "command", "args" })
         {
             if (Child(container, key) is YamlSequenceNode list)
-                words.AddRange(list.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? ""));
+                command.AddRange(list.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? ""));
         }
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Child(container, "env") is YamlSequenceNode vars)
+        {
+            // Only literal values: valueFrom (secrets, field refs) has no meaning outside a cluster.
+            foreach (var v in vars.Children.OfType<YamlMappingNode>())
+            {
+                if (Scalar(v, "name") is { } name && Scalar(v, "value") is { } value)
+                    env[name] = value;
+            }
+        }
+        var podName = Scalar(Child(root, "metadata"), "name") ?? Path.GetFileNameWithoutExtension(source);
+        return new StaticPodManifest(podName, Scalar(container, "name") ?? "main", Scalar(container, "image"), command, FlagsOf(command), env);
+    }
+
+    private static Dictionary<string, string> FlagsOf(List<string> words)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < words.Count; i++)
         {
             var word = words[i];
@@ -48,11 +69,11 @@ public sealed record StaticPodManifest(string? Image, IReadOnlyDictionary<string
             else
                 flags[word[2..]] = "true";
         }
-        return new StaticPodManifest(Scalar(container, "image"), flags);
+        return flags;
     }
 
     private static YamlNode? Child(YamlNode? node, string key) =>
         node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
-    private static string? Scalar(YamlNode node, string key) => (Child(node, key) as YamlScalarNode)?.Value;
+    private static string? Scalar(YamlNode? node, string key) => (Child(node, key) as YamlScalarNode)?.Value;
 }

@@ -222,7 +222,7 @@ public abstract class LabFlavorTests(LabFixture fixture)
         await Lab.LabAsync("down");
         Assert.Empty(Lab.LeftoverProcesses());
         Assert.False(Directory.Exists(Lab.State));
-        Assert.DoesNotContain("EDRLAB-" + LabState.Tag(Lab.State), (await Infrastructure.ProcessRunner.RunAsync("iptables", ["-S"])).Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("EDRLAB-" + LabState.Tag(Lab.State), (await ProcessRunner.RunAsync("iptables", ["-S"])).Stdout, StringComparison.Ordinal);
         Assert.False(LabCgroup.For(Lab.State) is { } cg && Directory.Exists(cg.LabFolder));
         // And again: idempotent.
         await Lab.LabAsync("down");
