@@ -16,6 +16,7 @@ public static class EtcdDrCli
         root.Subcommands.Add(KeyCommands.Create(output, error));
         root.Subcommands.Add(AgeCommands.CreateEncrypt(error, env));
         root.Subcommands.Add(AgeCommands.CreateDecrypt(error, env));
+        root.Subcommands.Add(PkiCommands.Create(output, error, env));
         return root;
     }
 }

@@ -1,4 +1,5 @@
 using PkiVault.Age;
+using PkiVault.Archive;
 using PkiVault.IO;
 
 namespace EtcdDr.Cli;
@@ -16,6 +17,9 @@ public static class PkiVaultErrors
         {
             AgeException age => new DrException(age.Message, KindOf(age.Kind), age),
             OutputExistsException exists => new DrException(exists.Message, FailureKind.Refused, exists),
+            PkiArchiveException pki => new DrException(pki.Message, pki.IsIntegrityFailure ? FailureKind.Integrity : FailureKind.Usage, pki),
+            // A tar stream that ends early or is garbled inside an authenticated age file.
+            InvalidDataException bad => new DrException($"the archive is damaged: {bad.Message}", FailureKind.Integrity, bad),
             _ => null,
         });
     }
