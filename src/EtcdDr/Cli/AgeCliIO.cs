@@ -6,7 +6,9 @@ namespace EtcdDr.Cli;
 /// <summary>Input, output and key handling shared by encrypt, decrypt and the pki verbs.</summary>
 internal static class AgeCliIO
 {
-    private const int FileBuffer = 1024 * 1024;
+    // Unbuffered: the age code reads and writes whole 64 KiB chunks, and a FileStream buffer would
+    // only add a copy of every byte.
+    private const int FileBuffer = 0;
 
     public static bool IsStd(string? path) => path is null or "-";
 

@@ -61,8 +61,11 @@ public static class AgeCommands
         var input = AgeCliIO.OpenInput(options.Input, env);
         await using (input.ConfigureAwait(false))
         {
-            await AgeCliIO.WriteOutputAsync(options.Output, options.Force, env,
-                sink => AgeEncryptor.EncryptAsync(input, sink, recipients, options.Armor, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await AgeCliIO.WriteOutputAsync(options.Output, options.Force, env, sink =>
+            {
+                AgeEncryptor.Encrypt(input, sink, recipients, options.Armor, cancellationToken);
+                return Task.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
         }
         return ExitCodes.Ok;
     }
@@ -74,12 +77,16 @@ public static class AgeCommands
         var input = AgeCliIO.OpenInput(options.Input, env);
         await using (input.ConfigureAwait(false))
         {
-            // The header (key, MAC) is checked before the output is even created.
+            // The header (key, MAC) is checked before the output is even created. Copying is
+            // synchronous on purpose: blocking file I/O is cheaper than a thread-pool hop per chunk.
             var reader = await AgeReader.OpenAsync(input, identities, leaveOpen: true, cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                await AgeCliIO.WriteOutputAsync(options.Output, options.Force, env,
-                    sink => reader.CopyToAsync(sink, 256 * 1024, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await AgeCliIO.WriteOutputAsync(options.Output, options.Force, env, sink =>
+                {
+                    reader.CopyTo(sink);
+                    return Task.CompletedTask;
+                }, cancellationToken).ConfigureAwait(false);
             }
         }
         return ExitCodes.Ok;

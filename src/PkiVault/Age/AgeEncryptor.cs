@@ -25,6 +25,32 @@ public static class AgeEncryptor
     }
 
     /// <summary>
+    /// Synchronous form for command-line use: blocking reads and writes on files are cheaper than
+    /// async ones (no thread-pool hop per chunk). Cancellation is checked between chunks.
+    /// </summary>
+    public static void Encrypt(Stream input, Stream output, IReadOnlyList<IRecipient> recipients, bool armor, CancellationToken cancellationToken)
+    {
+        using var writer = AgeWriter.Create(output, recipients, armor, leaveOpen: true);
+        try
+        {
+            writer.WriteFrom(input, cancellationToken);
+        }
+        catch
+        {
+            writer.Abort();
+            throw;
+        }
+        writer.Finish();
+    }
+
+    /// <summary>Synchronous decryption of a whole stream; see <see cref="DecryptAsync"/>.</summary>
+    public static void Decrypt(Stream input, Stream output, IReadOnlyList<IIdentity> identities)
+    {
+        using var reader = AgeReader.Open(input, identities, leaveOpen: true);
+        reader.CopyTo(output);
+    }
+
+    /// <summary>
     /// Decrypts all of <paramref name="input"/> into <paramref name="output"/>; leaves both open. Only
     /// authenticated chunks reach <paramref name="output"/>, but on failure a prefix of the
     /// plaintext may already be there: callers writing files should write to a temporary name.

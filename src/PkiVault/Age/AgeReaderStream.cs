@@ -63,6 +63,41 @@ public sealed class AgeReaderStream : Stream
         return Take(buffer.Span);
     }
 
+    /// <summary>Writes each authenticated chunk straight from the decryption buffer, with no extra copy.</summary>
+    public override void CopyTo(Stream destination, int bufferSize)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        while (true)
+        {
+            if (_plainStart == _plainEnd)
+            {
+                if (_done)
+                    return;
+                NextChunkAsync(useAsync: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                continue;
+            }
+            destination.Write(_plain, _plainStart, _plainEnd - _plainStart);
+            _plainStart = _plainEnd;
+        }
+    }
+
+    public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        while (true)
+        {
+            if (_plainStart == _plainEnd)
+            {
+                if (_done)
+                    return;
+                await NextChunkAsync(useAsync: true, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            await destination.WriteAsync(_plain.AsMemory(_plainStart, _plainEnd - _plainStart), cancellationToken).ConfigureAwait(false);
+            _plainStart = _plainEnd;
+        }
+    }
+
     private int Take(Span<byte> destination)
     {
         var n = Math.Min(destination.Length, _plainEnd - _plainStart);

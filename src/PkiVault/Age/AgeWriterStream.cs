@@ -15,7 +15,8 @@ public sealed class AgeWriterStream : Stream
     private readonly Stream _sink;
     private readonly bool _leaveOpen;
     private readonly ChaCha20Poly1305 _aead;
-    private readonly byte[] _plain;
+    private byte[] _plain;
+    private byte[]? _spare;
     private readonly byte[] _cipher;
     private readonly byte[] _nonce = new byte[12];
     private byte[]? _pendingPrefix;
@@ -86,10 +87,50 @@ public sealed class AgeWriterStream : Stream
         _disposed ? Task.CompletedTask : _sink.FlushAsync(cancellationToken);
 
     /// <summary>
+    /// Encrypts everything <paramref name="input"/> holds, reading straight into the chunk buffer (no
+    /// intermediate copy) with synchronous reads, which for files avoids a thread-pool hop per chunk.
+    /// A full chunk is sealed only after the next read shows more data follows.
+    /// </summary>
+    public void WriteFrom(Stream input, CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnusable();
+        _spare ??= ArrayPool<byte>.Shared.Rent(AgeFormat.ChunkSize);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_plainCount < AgeFormat.ChunkSize)
+            {
+                var n = input.Read(_plain, _plainCount, AgeFormat.ChunkSize - _plainCount);
+                if (n == 0)
+                    return;
+                _plainCount += n;
+                continue;
+            }
+            var next = input.Read(_spare, 0, AgeFormat.ChunkSize);
+            if (next == 0)
+                return;
+            SealAsync(last: false, useAsync: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            (_plain, _spare) = (_spare, _plain);
+            _plainCount = next;
+        }
+    }
+
+    /// <summary>
     /// Marks the output as abandoned: disposing will then not seal a final chunk, so a half-written
     /// file can never pass for a complete one. Call it when the producer of the plaintext failed.
     /// </summary>
     public void Abort() => _finished = true;
+
+    /// <summary>Seals the final chunk and writes the armor footer, synchronously.</summary>
+    public void Finish()
+    {
+        ThrowIfUnusable();
+        SealAsync(last: true, useAsync: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        _finished = true;
+        if (!ReferenceEquals(_sink, _output))
+            _sink.Dispose();
+        _output.Flush();
+    }
 
     /// <summary>Seals the final chunk and writes the armor footer; the stream accepts no more data.</summary>
     public async ValueTask FinishAsync(CancellationToken cancellationToken = default)
@@ -100,16 +141,6 @@ public sealed class AgeWriterStream : Stream
         if (!ReferenceEquals(_sink, _output))
             await _sink.DisposeAsync().ConfigureAwait(false);
         await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private void Finish()
-    {
-        ThrowIfUnusable();
-        SealAsync(last: true, useAsync: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        _finished = true;
-        if (!ReferenceEquals(_sink, _output))
-            _sink.Dispose();
-        _output.Flush();
     }
 
     private async ValueTask SealAsync(bool last, bool useAsync, CancellationToken cancellationToken)
@@ -182,6 +213,11 @@ public sealed class AgeWriterStream : Stream
         _aead.Dispose();
         CryptographicOperations.ZeroMemory(_plain);
         ArrayPool<byte>.Shared.Return(_plain);
+        if (_spare is not null)
+        {
+            CryptographicOperations.ZeroMemory(_spare);
+            ArrayPool<byte>.Shared.Return(_spare);
+        }
         ArrayPool<byte>.Shared.Return(_cipher);
     }
 
