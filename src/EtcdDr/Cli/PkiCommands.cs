@@ -1,7 +1,5 @@
 using System.CommandLine;
-using PkiVault.Age;
 using PkiVault.Archive;
-using PkiVault.IO;
 
 namespace EtcdDr.Cli;
 
@@ -132,27 +130,8 @@ public static class PkiCommands
         var recipients = await AgeCliIO.RecipientsAsync(options.Keys.Recipients, options.Keys.RecipientFiles, options.Keys.Passphrase,
             options.Keys.PassphraseFile, options.Keys.WorkFactor, env, cancellationToken).ConfigureAwait(false);
         var source = new LocalDirectorySource(options.Root, PkiLayout.For(flavor));
-        PkiManifest manifest;
-        var file = AtomicFile.Create(options.OutputFile, options.Force);
-        await using (file.ConfigureAwait(false))
-        {
-            var age = AgeWriter.Create(file.Stream, recipients, options.Armor, leaveOpen: true);
-            await using (age.ConfigureAwait(false))
-            {
-                try
-                {
-                    manifest = await PkiArchiveWriter.WriteAsync(source, flavor.ToString().ToLowerInvariant(), age, clock,
-                        n => error.WriteLine($"note: {n}"), cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    age.Abort();
-                    throw;
-                }
-                await age.FinishAsync(cancellationToken).ConfigureAwait(false);
-            }
-            await file.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        var manifest = await PkiArchiveFile.WriteAsync(source, flavor.ToString().ToLowerInvariant(), options.OutputFile, options.Force,
+            recipients, options.Armor, clock, n => error.WriteLine($"note: {n}"), cancellationToken).ConfigureAwait(false);
         var certificates = manifest.Files.Sum(f => f.Certificates?.Count ?? 0);
         await output.WriteLineAsync($"Archived {manifest.Files.Count} files ({certificates} certificates, {manifest.Files.Count(f => f.ContainsSecret)} with private keys) from {source.Root} [{manifest.Flavor}] to {options.OutputFile}").ConfigureAwait(false);
         foreach (var mismatch in manifest.Files.SelectMany(f => f.Certificates ?? []).Where(c => c.KeyMatches == false))
@@ -165,11 +144,7 @@ public static class PkiCommands
         var identities = await AgeCliIO.IdentitiesAsync(keys.IdentityFiles, keys.Passphrase, keys.PassphraseFile, keys.MaxWorkFactor, env, cancellationToken).ConfigureAwait(false);
         var input = AgeCliIO.OpenInput(path, env);
         await using (input.ConfigureAwait(false))
-        {
-            var plain = await AgeReader.OpenAsync(input, identities, leaveOpen: true, cancellationToken).ConfigureAwait(false);
-            await using (plain.ConfigureAwait(false))
-                return await read(plain).ConfigureAwait(false);
-        }
+            return await PkiArchiveFile.ReadAsync(input, identities, read, cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<int> RestoreAsync(RestoreOptions options, TextWriter output, CliEnvironment env, TimeProvider clock, CancellationToken cancellationToken)

@@ -32,12 +32,13 @@ public static class PkiRestorer
     {
         var root = Path.GetFullPath(targetDirectory);
         var staged = new List<Staged>();
+        var createdDirectories = new List<string>();
         try
         {
             await PkiArchiveReader.ReadAsync(tar, onManifest: null, async file =>
             {
                 var destination = SafeJoin(root, file.Record.Path);
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                CreateDirectories(Path.GetDirectoryName(destination)!, createdDirectories);
                 var temporary = Path.Combine(Path.GetDirectoryName(destination)!,
                     $".{Path.GetFileName(destination)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}.dr-staging");
                 var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -56,6 +57,18 @@ public static class PkiRestorer
         {
             foreach (var s in staged)
                 TryDelete(s.Temporary);
+            // Leave the target as it was: remove the folders this attempt made, deepest first.
+            foreach (var directory in createdDirectories.OrderByDescending(d => d.Length))
+            {
+                try
+                {
+                    Directory.Delete(directory);
+                }
+                catch (IOException)
+                {
+                    // Not empty (someone else wrote there): keep it.
+                }
+            }
             throw;
         }
 
@@ -92,6 +105,19 @@ public static class PkiRestorer
         }
         File.Move(s.Temporary, s.Destination);
         return new PkiRestoreStep(s.Record.Path, aside is null ? PkiRestoreAction.Placed : PkiRestoreAction.Replaced, modeText, aside);
+    }
+
+    private static void CreateDirectories(string directory, List<string> created)
+    {
+        var missing = new Stack<string>();
+        for (var d = directory; !Directory.Exists(d); d = Path.GetDirectoryName(d)!)
+            missing.Push(d);
+        while (missing.Count > 0)
+        {
+            var d = missing.Pop();
+            Directory.CreateDirectory(d);
+            created.Add(d);
+        }
     }
 
     /// <summary>Joins an archive path under the root, refusing anything that would land outside it.</summary>

@@ -161,7 +161,7 @@ public class PkiArchiveTests
         {
             await Assert.ThrowsAsync<PkiArchiveException>(() =>
                 PkiRestorer.RestoreAsync(new MemoryStream(CraftTar(manifest, a, ("dir/b", "BAD"u8.ToArray()))), target, TimeProvider.System, CancellationToken.None));
-            Assert.Empty(Directory.GetFiles(target, "*", SearchOption.AllDirectories));
+            Assert.Empty(Directory.GetFileSystemEntries(target, "*", SearchOption.AllDirectories));
         }
         finally
         {
