@@ -20,6 +20,23 @@ public static class AgeReader
     {
         if (identities.Count == 0)
             throw new AgeException(AgeErrorKind.InvalidUsage, "no identity given to decrypt with");
+        try
+        {
+            return await OpenHeaderAsync(input, identities, leaveOpen, useAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (!leaveOpen)
+        {
+            // The caller handed the stream over; it must not leak when the header is refused.
+            if (useAsync)
+                await input.DisposeAsync().ConfigureAwait(false);
+            else
+                input.Dispose();
+            throw;
+        }
+    }
+
+    private static async ValueTask<AgeReaderStream> OpenHeaderAsync(Stream input, IReadOnlyList<IIdentity> identities, bool leaveOpen, bool useAsync, CancellationToken cancellationToken)
+    {
         // Room for one whole ciphertext chunk plus a byte of look-ahead, read in place.
         var capacity = AgeFormat.CipherChunkSize + 1;
         var source = new ByteSource(input, capacity);

@@ -17,6 +17,21 @@ public static class PkiArchiveReader
     public static async Task<PkiManifest> ReadAsync(Stream tar, Func<PkiManifest, Task>? onManifest, Func<PkiArchivedFile, Task>? onFile,
         CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReadCoreAsync(tar, onManifest, onFile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            // Only someone holding a recipient key can produce an authentic but malformed tar;
+            // it is still a damaged archive, not a bug of ours.
+            throw new PkiArchiveException($"the archive's tar stream is malformed: {ex.Message}", isIntegrityFailure: true, ex);
+        }
+    }
+
+    private static async Task<PkiManifest> ReadCoreAsync(Stream tar, Func<PkiManifest, Task>? onManifest, Func<PkiArchivedFile, Task>? onFile,
+        CancellationToken cancellationToken)
+    {
         var reader = new TarReader(tar, leaveOpen: true);
         PkiManifest manifest;
         await using (reader.ConfigureAwait(false))
@@ -33,6 +48,8 @@ public static class PkiArchiveReader
             {
                 throw new PkiArchiveException($"the manifest is not valid JSON: {ex.Message}", isIntegrityFailure: true, ex);
             }
+            if (manifest.Files is null || manifest.Files.Any(f => f?.Path is null || f.Sha256 is null || f.Mode is null))
+                throw Integrity("the manifest is incomplete");
             if (manifest.FormatVersion != PkiManifest.CurrentFormat)
                 throw Integrity($"unsupported PKI archive format {manifest.FormatVersion}");
             if (onManifest is not null)

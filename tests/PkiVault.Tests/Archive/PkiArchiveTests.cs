@@ -121,6 +121,29 @@ public class PkiArchiveTests
     }
 
     [Theory]
+    [InlineData("garble")]
+    [InlineData("cut")]
+    public async Task Reader_turns_a_garbled_or_cut_tar_into_an_integrity_error(string damage)
+    {
+        var a = ("a", "aaa"u8.ToArray());
+        var tar = CraftTar(ManifestFor(a), a);
+        // The last entry's header block is the one whose name field reads "a".
+        var header = Enumerable.Range(0, tar.Length / 512).Select(i => i * 512).Last(o => tar[o] == (byte)'a' && tar[o + 1] == 0);
+        if (damage == "garble")
+        {
+            for (var i = header; i < header + 512; i++)
+                tar[i] = (byte)(i * 7 + 3);
+        }
+        else
+        {
+            tar = tar[..(header + 300)];
+        }
+        var ex = await ReadFails(tar);
+        Assert.True(ex.IsIntegrityFailure);
+        Assert.Contains("malformed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("../etc/passwd")]
     [InlineData("/etc/passwd")]
     [InlineData("etc/../../x")]
