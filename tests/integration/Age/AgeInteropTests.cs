@@ -175,6 +175,31 @@ public class AgeInteropTests : IDisposable
     }
 
     [Fact]
+    public async Task Etcd_dr_prompts_for_the_passphrase_on_the_terminal_without_echo()
+    {
+        var plain = WritePlain(1000);
+        var encrypted = _dir.File("tty.age");
+        var env = new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" };
+        // "Type" only after the prompt is up (2 s is ample for start-up), so that an echo would show.
+        var enc = await AgeTools.RunOnTerminalAsync([AgeTools.EtcdDr, "encrypt", "-p", "--work-factor", "12", "-o", encrypted, plain],
+            "typed secret\ntyped secret\n", _dir.Path, env, typingDelay: TimeSpan.FromSeconds(2));
+        Assert.True(enc.ExitCode == 0, enc.StdoutText + enc.Stderr);
+        var screen = enc.StdoutText;
+        Assert.Contains("Enter passphrase:", screen, StringComparison.Ordinal);
+        Assert.Contains("Confirm passphrase:", screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("typed secret", screen, StringComparison.Ordinal);
+
+        var dec = await AgeTools.RunAgeOnTerminalAsync(["-d", "-o", _dir.File("tty.out"), encrypted], "typed secret\n", _dir.Path);
+        Assert.True(dec.ExitCode == 0, dec.StdoutText);
+        Assert.Equal(File.ReadAllBytes(plain), File.ReadAllBytes(_dir.File("tty.out")));
+
+        var mismatch = await AgeTools.RunOnTerminalAsync([AgeTools.EtcdDr, "encrypt", "-p", "-o", _dir.File("m.age"), plain], "one\ntwo\n", _dir.Path, env);
+        Assert.Equal(2, mismatch.ExitCode);
+        Assert.Contains("do not match", mismatch.StdoutText, StringComparison.Ordinal);
+        Assert.False(File.Exists(_dir.File("m.age")));
+    }
+
+    [Fact]
     public async Task Age_rejects_a_file_etcd_dr_rejects_too()
     {
         // Agreement on failure, not just success: a flipped payload byte fails in both tools.

@@ -15,7 +15,7 @@ public sealed record AgeProcessResult(int ExitCode, byte[] Stdout, string Stderr
 public static class AgeProcessRunner
 {
     public static async Task<AgeProcessResult> RunAsync(string executable, IEnumerable<string> arguments, byte[]? stdin = null,
-        string? workingDirectory = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
+        string? workingDirectory = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? stdinDelay = null)
     {
         var info = new ProcessStartInfo(executable)
         {
@@ -39,6 +39,8 @@ public static class AgeProcessRunner
         var readErr = process.StandardError.ReadToEndAsync(cts.Token);
         try
         {
+            if (stdinDelay is { } delay)
+                await Task.Delay(delay, cts.Token);
             if (stdin is not null)
                 await process.StandardInput.BaseStream.WriteAsync(stdin, cts.Token);
             process.StandardInput.Close();

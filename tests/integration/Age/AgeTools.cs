@@ -30,15 +30,30 @@ public static class AgeTools
     /// </summary>
     public static string ShellQuote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
+    /// <summary>The etcd-dr apphost built next to the tests (the project reference copies it).</summary>
+    public static string EtcdDr
+    {
+        get
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, "etcd-dr");
+            Assert.True(File.Exists(path), $"{path} is missing: build the integration tests project");
+            return path;
+        }
+    }
+
+    /// <summary>Runs any command on a pseudo-terminal fed with <paramref name="ttyInput"/>.</summary>
+    public static Task<AgeProcessResult> RunOnTerminalAsync(IEnumerable<string> command, string ttyInput, string workingDirectory,
+        IReadOnlyDictionary<string, string>? environment = null, TimeSpan? typingDelay = null)
+    {
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["SHELL"] = "/bin/sh" };
+        return AgeProcessRunner.RunAsync(Script, ["--quiet", "--return", "--command", string.Join(' ', command.Select(ShellQuote)), "/dev/null"],
+            stdin: System.Text.Encoding.UTF8.GetBytes(ttyInput), workingDirectory: workingDirectory, environment: env, stdinDelay: typingDelay);
+    }
+
     /// <summary>
     /// Runs `age` with its terminal being a pseudo-terminal whose input is <paramref name="ttyInput"/>
     /// (age's passphrase prompts read the terminal, never stdin). Returns age's exit status.
     /// </summary>
-    public static Task<AgeProcessResult> RunAgeOnTerminalAsync(IEnumerable<string> ageArguments, string ttyInput, string workingDirectory)
-    {
-        var command = string.Join(' ', new[] { Age }.Concat(ageArguments).Select(ShellQuote));
-        return AgeProcessRunner.RunAsync(Script, ["--quiet", "--return", "--command", command, "/dev/null"],
-            stdin: System.Text.Encoding.UTF8.GetBytes(ttyInput), workingDirectory: workingDirectory,
-            environment: new Dictionary<string, string> { ["SHELL"] = "/bin/sh" });
-    }
+    public static Task<AgeProcessResult> RunAgeOnTerminalAsync(IEnumerable<string> ageArguments, string ttyInput, string workingDirectory) =>
+        RunOnTerminalAsync(new[] { Age }.Concat(ageArguments), ttyInput, workingDirectory);
 }
