@@ -28,7 +28,9 @@ internal static class AgeHeaderParser
         var version = Encoding.ASCII.GetString(first);
         if (!string.Equals(version, AgeFormat.VersionLine, StringComparison.Ordinal))
         {
-            if (version.StartsWith(AgeFormat.VersionPrefix, StringComparison.Ordinal))
+            // "v1\r" (a CRLF header) is a damaged v1 file, not a future version.
+            if (version.StartsWith(AgeFormat.VersionPrefix, StringComparison.Ordinal) && version.Length > AgeFormat.VersionPrefix.Length
+                && version.All(c => c is > ' ' and <= '~'))
                 throw new AgeException(AgeErrorKind.UnsupportedVersion, $"unsupported age format version '{Printable(version[AgeFormat.VersionPrefix.Length..])}' (only v1 is supported)");
             throw new AgeException(AgeErrorKind.MalformedHeader, "not an age file: the first line is not 'age-encryption.org/v1'");
         }

@@ -171,6 +171,14 @@ public class TamperTests
     }
 
     [Fact]
+    public void Crlf_header_is_malformed_not_a_new_version()
+    {
+        var text = Encoding.Latin1.GetString(File, 0, Header).Replace("\n", "\r\n", StringComparison.Ordinal);
+        var crlf = Encoding.Latin1.GetBytes(text).Concat(File[Header..]).ToArray();
+        Assert.Equal(AgeErrorKind.MalformedHeader, Fails(crlf).Kind);
+    }
+
+    [Fact]
     public void Not_an_age_file_is_malformed()
     {
         Assert.Equal(AgeErrorKind.MalformedHeader, Fails(Encoding.ASCII.GetBytes("hello world\n")).Kind);
