@@ -13,7 +13,7 @@ public sealed class X25519Identity : IIdentity
     {
         _secret = secret;
         var publicKey = new byte[X25519.PointSize];
-        X25519.ScalarMultBase(secret, 0, publicKey, 0);
+        X25519.ScalarMult(secret, 0, X25519Recipient.BasePoint, 0, publicKey, 0);
         Recipient = new X25519Recipient(publicKey);
     }
 
