@@ -52,6 +52,9 @@ public sealed class LocalDirectorySource(string root, IReadOnlyList<PkiPattern> 
                     note($"skipped {relative} (dangling symbolic link)");
                     continue;
                 }
+                // Checked before anything reads the file: a huge file here is a mistake, not PKI.
+                if (new FileInfo(target).Length > PkiArchiveWriter.MaxFileSize)
+                    throw new PkiArchiveException($"{relative} is larger than {PkiArchiveWriter.MaxFileSize / (1024 * 1024)} MiB; that is not a PKI file", isIntegrityFailure: false);
                 var metadata = await ReadMetadataAsync(target, cancellationToken).ConfigureAwait(false);
                 yield return new PkiSourceFile(relative, metadata, ct => Task.FromResult<Stream>(
                     new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous)));
