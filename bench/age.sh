@@ -59,6 +59,7 @@ measure() {
     END { printf "%.3f %.2f %.2f %d\n", w, u, s, m }' "$vfile" >> "$work/$name.$mode.times"
 }
 
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 rm -f "$work"/*.times
 for i in $(seq 1 "$runs"); do
   echo "run $i/$runs" >&2
@@ -112,6 +113,7 @@ fstype="$(df --output=fstype "$work" | tail -1 | tr -d ' ')"
   echo "- age: $(age --version)"
   echo "- $runs alternating runs per cell; medians. CPU = user + system. RSS = peak resident set (\`/usr/bin/time -v\`)."
   echo "- shared machine: other jobs may run at the same time, so single runs are noisy; compare medians."
+  echo "- load average (1/5/15 min) before the runs: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| operation | output | etcd-dr wall | age wall | ratio etcd-dr/age | etcd-dr CPU | age CPU | etcd-dr peak RSS | age peak RSS |"
   echo "|---|---|---|---|---|---|---|---|---|"
