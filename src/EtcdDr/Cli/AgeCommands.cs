@@ -56,6 +56,8 @@ public static class AgeCommands
 
     public static async Task<int> EncryptAsync(EncryptOptions options, CliEnvironment env, CancellationToken cancellationToken)
     {
+        if (AgeCliIO.IsStd(options.Output) && !options.Armor && env.IsStandardOutputTerminal())
+            throw new DrException("refusing to write binary ciphertext to a terminal: use -o FILE, -a for armored text, or redirect stdout", FailureKind.Usage);
         var recipients = await AgeCliIO.RecipientsAsync(options.Recipients, options.RecipientFiles, options.Passphrase, options.PassphraseFile,
             options.WorkFactor, env, cancellationToken).ConfigureAwait(false);
         var input = AgeCliIO.OpenInput(options.Input, env);

@@ -10,9 +10,15 @@ public sealed record CliEnvironment(
     Func<string, string?> GetVariable,
     Func<string, string?> PromptSecret)
 {
+    /// <summary>True when stdout is a terminal (binary ciphertext there would only garble it).</summary>
+    public Func<bool> IsStandardOutputTerminal { get; init; } = () => false;
+
     public static CliEnvironment System { get; } = new(
         Console.OpenStandardInput,
         Console.OpenStandardOutput,
         Environment.GetEnvironmentVariable,
-        TerminalPrompt.ReadSecret);
+        TerminalPrompt.ReadSecret)
+    {
+        IsStandardOutputTerminal = () => !Console.IsOutputRedirected,
+    };
 }

@@ -72,6 +72,18 @@ public class AgeCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Binary_ciphertext_is_not_written_to_a_terminal()
+    {
+        var (_, recipient) = await KeyAsync();
+        var refused = await CliHarness.RunAsync(["encrypt", "-r", recipient], stdin: [1, 2, 3], stdoutIsTerminal: true);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("refusing to write binary ciphertext to a terminal", refused.Error, StringComparison.Ordinal);
+        Assert.Empty(refused.Stdout);
+        var armored = await CliHarness.RunAsync(["encrypt", "-r", recipient, "-a"], stdin: [1, 2, 3], stdoutIsTerminal: true);
+        Assert.Equal(0, armored.ExitCode);
+    }
+
+    [Fact]
     public async Task Output_file_is_0600_and_existing_output_needs_force()
     {
         var (identity, encrypted, plain) = await EncryptedAsync(10);

@@ -11,7 +11,7 @@ public sealed record CliRun(int ExitCode, string Output, string Error, byte[] St
 /// </summary>
 public static class CliHarness
 {
-    public static async Task<CliRun> RunAsync(string[] args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<CliRun> RunAsync(string[] args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, bool stdoutIsTerminal = false)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -20,7 +20,10 @@ public static class CliHarness
             () => new MemoryStream(stdin ?? []),
             () => stdout,
             name => environment is not null && environment.TryGetValue(name, out var v) ? v : null,
-            _ => null);
+            _ => null)
+        {
+            IsStandardOutputTerminal = () => stdoutIsTerminal,
+        };
         var root = EtcdDrCli.Build(output, error, env);
         var exit = await root.Parse(args).InvokeAsync();
         return new CliRun(exit, output.ToString(), error.ToString(), stdout.ToArray());
