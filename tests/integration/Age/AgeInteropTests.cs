@@ -180,9 +180,10 @@ public class AgeInteropTests : IDisposable
         var plain = WritePlain(1000);
         var encrypted = _dir.File("tty.age");
         var env = new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" };
-        // "Type" only after the prompt is up (2 s is ample for start-up), so that an echo would show.
+        // "Type" only once the prompt is on screen (echo is switched off before it is printed), so
+        // that an echo, if any, would show.
         var enc = await AgeTools.RunOnTerminalAsync([AgeTools.EtcdDr, "encrypt", "-p", "--work-factor", "12", "-o", encrypted, plain],
-            "typed secret\ntyped secret\n", _dir.Path, env, typingDelay: TimeSpan.FromSeconds(2));
+            "typed secret\ntyped secret\n", _dir.Path, env, typeAfter: "Enter passphrase:");
         Assert.True(enc.ExitCode == 0, enc.StdoutText + enc.Stderr);
         var screen = enc.StdoutText;
         Assert.Contains("Enter passphrase:", screen, StringComparison.Ordinal);

@@ -15,7 +15,7 @@ public sealed record AgeProcessResult(int ExitCode, byte[] Stdout, string Stderr
 public static class AgeProcessRunner
 {
     public static async Task<AgeProcessResult> RunAsync(string executable, IEnumerable<string> arguments, byte[]? stdin = null,
-        string? workingDirectory = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? stdinDelay = null)
+        string? workingDirectory = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null, string? writeStdinAfter = null)
     {
         var info = new ProcessStartInfo(executable)
         {
@@ -35,12 +35,29 @@ public static class AgeProcessRunner
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {executable}");
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
         var stdout = new MemoryStream();
-        var readOut = process.StandardOutput.BaseStream.CopyToAsync(stdout, cts.Token);
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (writeStdinAfter is null)
+            seen.SetResult();
+        var readOut = Task.Run(async () =>
+        {
+            var buffer = new byte[4096];
+            int n;
+            while ((n = await process.StandardOutput.BaseStream.ReadAsync(buffer, cts.Token)) > 0)
+            {
+                lock (stdout)
+                {
+                    stdout.Write(buffer, 0, n);
+                    if (writeStdinAfter is not null && System.Text.Encoding.UTF8.GetString(stdout.ToArray()).Contains(writeStdinAfter, StringComparison.Ordinal))
+                        seen.TrySetResult();
+                }
+            }
+            seen.TrySetResult();
+        }, cts.Token);
         var readErr = process.StandardError.ReadToEndAsync(cts.Token);
         try
         {
-            if (stdinDelay is { } delay)
-                await Task.Delay(delay, cts.Token);
+            // Wait for a prompt before "typing", as a person would.
+            await seen.Task.WaitAsync(cts.Token);
             if (stdin is not null)
                 await process.StandardInput.BaseStream.WriteAsync(stdin, cts.Token);
             process.StandardInput.Close();

@@ -43,11 +43,11 @@ public static class AgeTools
 
     /// <summary>Runs any command on a pseudo-terminal fed with <paramref name="ttyInput"/>.</summary>
     public static Task<AgeProcessResult> RunOnTerminalAsync(IEnumerable<string> command, string ttyInput, string workingDirectory,
-        IReadOnlyDictionary<string, string>? environment = null, TimeSpan? typingDelay = null)
+        IReadOnlyDictionary<string, string>? environment = null, string? typeAfter = null)
     {
         var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["SHELL"] = "/bin/sh" };
         return AgeProcessRunner.RunAsync(Script, ["--quiet", "--return", "--command", string.Join(' ', command.Select(ShellQuote)), "/dev/null"],
-            stdin: System.Text.Encoding.UTF8.GetBytes(ttyInput), workingDirectory: workingDirectory, environment: env, stdinDelay: typingDelay);
+            stdin: System.Text.Encoding.UTF8.GetBytes(ttyInput), workingDirectory: workingDirectory, environment: env, writeStdinAfter: typeAfter);
     }
 
     /// <summary>
