@@ -74,8 +74,19 @@ public static class PkiRestorer
 
         var stamp = clock.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var steps = new List<PkiRestoreStep>();
-        foreach (var s in staged)
-            steps.Add(Place(s, stamp));
+        try
+        {
+            foreach (var s in staged)
+                steps.Add(Place(s, stamp));
+        }
+        catch
+        {
+            // A rename failed (permissions, a directory in the way): say nothing half-true, but
+            // do not leave staged secrets lying around either.
+            foreach (var s in staged)
+                TryDelete(s.Temporary);
+            throw;
+        }
         return steps;
     }
 
