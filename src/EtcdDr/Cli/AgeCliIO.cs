@@ -1,0 +1,75 @@
+using PkiVault.Age;
+using PkiVault.IO;
+
+namespace EtcdDr.Cli;
+
+/// <summary>Input, output and key handling shared by encrypt, decrypt and the pki verbs.</summary>
+internal static class AgeCliIO
+{
+    // Unbuffered: the age code reads and writes whole 64 KiB chunks, and a FileStream buffer would
+    // only add a copy of every byte.
+    private const int FileBuffer = 0;
+
+    public static bool IsStd(string? path) => path is null or "-";
+
+    public static Stream OpenInput(string? path, CliEnvironment env) =>
+        IsStd(path) ? env.OpenStandardInput() : new FileStream(path!, FileMode.Open, FileAccess.Read, FileShare.Read, FileBuffer, FileOptions.SequentialScan);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> against stdout or an atomic temporary file renamed into place on
+    /// success; on any failure the temporary file is deleted and the output path is untouched.
+    /// </summary>
+    public static async Task WriteOutputAsync(string? path, bool force, CliEnvironment env, Func<Stream, Task> write, CancellationToken cancellationToken)
+    {
+        if (IsStd(path))
+        {
+            var stdout = env.OpenStandardOutput();
+            await using (stdout.ConfigureAwait(false))
+            {
+                await write(stdout).ConfigureAwait(false);
+                await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return;
+        }
+        var file = AtomicFile.Create(path!, force, bufferSize: FileBuffer);
+        await using (file.ConfigureAwait(false))
+        {
+            await write(file.Stream).ConfigureAwait(false);
+            await file.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public static async Task<IReadOnlyList<IRecipient>> RecipientsAsync(string[] recipients, string[] recipientFiles, bool passphrase, string? passphraseFile, int workFactor, CliEnvironment env, CancellationToken cancellationToken)
+    {
+        var list = new List<IRecipient>();
+        foreach (var r in recipients)
+            list.Add(AgeRecipient.Parse(r));
+        foreach (var file in recipientFiles)
+        {
+            var text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+            list.AddRange(AgeRecipient.ParseFile(new StringReader(text), file));
+        }
+        var wantsPassphrase = passphrase || passphraseFile is not null;
+        if (wantsPassphrase && list.Count > 0)
+            throw new DrException("a passphrase cannot be combined with -r/-R recipients (age does not allow mixing them)", FailureKind.Usage);
+        if (wantsPassphrase)
+            list.Add(new ScryptRecipient(await Passphrases.ResolveAsync(passphraseFile, env, confirm: true, cancellationToken).ConfigureAwait(false), workFactor));
+        if (list.Count == 0)
+            throw new DrException("no recipient: give -r age1..., -R FILE, or -p/--passphrase-file", FailureKind.Usage);
+        return list;
+    }
+
+    public static async Task<IReadOnlyList<IIdentity>> IdentitiesAsync(string[] identityFiles, bool passphrase, string? passphraseFile, int maxWorkFactor, CliEnvironment env, CancellationToken cancellationToken)
+    {
+        var list = new List<IIdentity>();
+        foreach (var file in identityFiles)
+        {
+            var text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+            list.AddRange(IdentityFile.Parse(new StringReader(text), file));
+        }
+        // Without identity files, decrypting means a passphrase (as age does when it sees scrypt).
+        if (passphrase || passphraseFile is not null || list.Count == 0)
+            list.Add(new ScryptIdentity(await Passphrases.ResolveAsync(passphraseFile, env, confirm: false, cancellationToken).ConfigureAwait(false), maxWorkFactor));
+        return list;
+    }
+}
