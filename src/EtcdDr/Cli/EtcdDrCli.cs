@@ -14,7 +14,7 @@ public static class EtcdDrCli
         PkiVaultErrors.EnsureRegistered();
         var root = new RootCommand("etcd-dr: etcd and Kubernetes control-plane disaster recovery");
         root.Subcommands.Add(StatusCommand.Create(output, error));
-        root.Subcommands.Add(SnapshotCommands.Create(output, error));
+        root.Subcommands.Add(SnapshotCommands.Create(output, error, env));
         root.Subcommands.Add(InventoryCommands.CreateInventory(output, error));
         root.Subcommands.Add(InventoryCommands.CreateDiscover(output, error));
         root.Subcommands.Add(ScheduleCommands.Create(output, error));

@@ -47,6 +47,9 @@ public sealed class EtcdAccess : IAsyncDisposable
 
     public string? Cluster => _remote?.Inventory.Cluster;
 
+    /// <summary>The inventory's backup.recipients: snapshots are encrypted to them by default.</summary>
+    public IReadOnlyList<string> Recipients => _remote?.Inventory.Backup?.Recipients ?? [];
+
     public static async Task<EtcdAccess> OpenAsync(ParseResult parse, EtcdConnectionOptionsCli direct, InventoryOptionsCli inventory, TextWriter log, CancellationToken ct)
     {
         if (!inventory.Given(parse))

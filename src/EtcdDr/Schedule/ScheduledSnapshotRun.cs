@@ -15,10 +15,10 @@ public sealed record ScheduledRunResult(RunOutcome Outcome, SnapshotSaveResult? 
 /// </summary>
 public sealed class ScheduledSnapshotRun(TimeProvider time)
 {
-    public async Task<ScheduledRunResult> RunAsync(ScheduleConfig config, Func<Stream, Stream>? encrypt, TextWriter log, CancellationToken ct)
+    public async Task<ScheduledRunResult> RunAsync(ScheduleConfig config, TextWriter log, CancellationToken ct)
     {
         var started = time.GetTimestamp();
-        var result = await RunLockedAsync(config, encrypt, log, ct).ConfigureAwait(false);
+        var result = await RunLockedAsync(config, log, ct).ConfigureAwait(false);
         if (config.Metrics?.Textfile is { } textfile)
         {
             await TextfileMetrics.WriteAsync(textfile, config.Cluster, result.Outcome, result.Save?.Manifest, time.GetElapsedTime(started), time.GetUtcNow(), ct)
@@ -27,7 +27,7 @@ public sealed class ScheduledSnapshotRun(TimeProvider time)
         return result;
     }
 
-    private async Task<ScheduledRunResult> RunLockedAsync(ScheduleConfig config, Func<Stream, Stream>? encrypt, TextWriter log, CancellationToken ct)
+    private async Task<ScheduledRunResult> RunLockedAsync(ScheduleConfig config, TextWriter log, CancellationToken ct)
     {
         using var runLock = await RunLock.TryAcquireAsync(config.Lock.File, TimeSpan.FromSeconds(config.Lock.WaitSeconds), time, ct).ConfigureAwait(false);
         if (runLock is null)
@@ -45,7 +45,10 @@ public sealed class ScheduledSnapshotRun(TimeProvider time)
             }
 
             var stores = config.Destinations.Select(StoreFactory.Open).ToList();
-            var encryption = encrypt is null ? null : new SnapshotEncryption(encrypt, config.Recipients ?? []);
+            // Encrypted whenever the config names recipients: a snapshot holds every Secret.
+            var encryption = config.Recipients is { Count: > 0 } names
+                ? new SnapshotEncryption(names.Select(PkiVault.Age.AgeRecipient.Parse).ToList(), names)
+                : null;
             var request = new SnapshotSaveRequest(stores.Select(s => (ISnapshotDestination)new StoreDestination(s, config.Cluster)).ToList(), encryption);
             var save = await new SnapshotSaver(client, time).SaveAsync(request, null, log, ct).ConfigureAwait(false);
 

@@ -15,8 +15,8 @@ public sealed record SnapshotSaveRequest(IReadOnlyList<ISnapshotDestination> Des
         new([new LocalFileDestination(path, overwrite)], encryption);
 }
 
-/// <summary>An encrypting wrapper and a description of who can open the result.</summary>
-/// <param name="Wrap">Returns a writable stream that encrypts into the given one; disposing it
-/// finishes the ciphertext without closing the inner stream.</param>
-/// <param name="Recipients">Recipient strings recorded in the manifest (never secrets).</param>
-public sealed record SnapshotEncryption(Func<Stream, Stream> Wrap, IReadOnlyList<string> Recipients);
+/// <summary>Who can open the snapshot: age recipients (X25519 keys or one scrypt passphrase).</summary>
+/// <param name="Recipients">The age recipients the file is encrypted to.</param>
+/// <param name="Descriptions">What the manifest records about them ("age1..." strings; never a
+/// passphrase).</param>
+public sealed record SnapshotEncryption(IReadOnlyList<PkiVault.Age.IRecipient> Recipients, IReadOnlyList<string> Descriptions);

@@ -75,11 +75,26 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
             string fileSha;
             using (var hashing = new HashingWriteStream(fanOut, leaveOpen: true))
             {
-                var sink = request.Encryption?.Wrap(hashing) ?? hashing;
-                using (var stream = await client.OpenSnapshotAsync(source.Endpoint, ct).ConfigureAwait(false))
-                    streamed = await SnapshotStreamer.CopyAsync(stream, sink, progress, ct).ConfigureAwait(false);
-                if (!ReferenceEquals(sink, hashing))
-                    await sink.DisposeAsync().ConfigureAwait(false); // finishes the ciphertext
+                // Encrypted while streaming: plaintext never reaches a destination.
+                var age = request.Encryption is { } e ? PkiVault.Age.AgeWriter.Create(hashing, e.Recipients, armor: false, leaveOpen: true) : null;
+                try
+                {
+                    using (var stream = await client.OpenSnapshotAsync(source.Endpoint, ct).ConfigureAwait(false))
+                        streamed = await SnapshotStreamer.CopyAsync(stream, (Stream?)age ?? hashing, progress, ct).ConfigureAwait(false);
+                    if (age is not null)
+                        await age.FinishAsync(ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // Never seal a final chunk over a failed stream: it would decrypt as a whole file.
+                    age?.Abort();
+                    throw;
+                }
+                finally
+                {
+                    if (age is not null)
+                        await age.DisposeAsync().ConfigureAwait(false);
+                }
                 await fanOut.FlushAsync(ct).ConfigureAwait(false);
                 fileSize = hashing.BytesWritten;
                 fileSha = hashing.Sha256Hex();
@@ -101,7 +116,7 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
                 SnapshotSize = streamed.Bytes,
                 SnapshotSha256Trailer = streamed.TrailerHex,
                 Encrypted = encrypted,
-                Recipients = request.Encryption?.Recipients,
+                Recipients = request.Encryption?.Descriptions,
                 CreatedAt = createdAt,
                 DurationSeconds = Math.Round(time.GetElapsedTime(started).TotalSeconds, 3),
                 ToolVersion = ToolVersion.Current,

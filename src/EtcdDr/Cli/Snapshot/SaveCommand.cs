@@ -8,8 +8,9 @@ namespace EtcdDr.Cli.Snapshot;
 
 public static class SaveCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, CliEnvironment env)
     {
+        var keys = new SnapshotKeyOptions();
         var connection = new EtcdConnectionOptionsCli();
         var inventory = new InventoryOptionsCli();
         var file = new Option<string?>("--output-file", "-o") { Description = "write the snapshot to this file; FILE.manifest.json is written beside it" };
@@ -29,6 +30,7 @@ public static class SaveCommand
             "5 output exists (use --force); 6 some destinations (or a prune) failed; 7 skipped: another run holds the lock");
         connection.AddTo(command);
         inventory.AddTo(command);
+        keys.AddEncrypting(command);
         foreach (var option in new Option[] { file, to, cluster, force, format, config, onlyIfLeader })
             command.Options.Add(option);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
@@ -44,11 +46,13 @@ public static class SaveCommand
             foreach (var url in parse.GetValue(to) ?? [])
                 destinations.Add(new StoreDestination(StoreFactory.Open(url), SnapshotCommands.RequireCluster(parse.GetValue(cluster) ?? access.Cluster, "--to")));
 
+            var encryption = await keys.EncryptionAsync(parse, access.Recipients, env, ct).ConfigureAwait(false);
             using var client = new EtcdClient(access.Options);
             var saver = new SnapshotSaver(client, TimeProvider.System);
-            var request = new SnapshotSaveRequest(destinations);
+            var request = new SnapshotSaveRequest(destinations, encryption);
             var result = await ProgressDisplay.RunAsync("snapshot", progress => saver.SaveAsync(request, progress, error, ct)).ConfigureAwait(false);
-            await error.WriteLineAsync("warning: the snapshot is not encrypted and holds every Kubernetes Secret of the cluster; keep it where only admins can read it").ConfigureAwait(false);
+            if (encryption is null)
+                await error.WriteLineAsync("warning: the snapshot is not encrypted and holds every Kubernetes Secret of the cluster; keep it where only admins can read it, or pass -r age1...").ConfigureAwait(false);
             Render(output, parse.GetValue(format), result);
             foreach (var failed in result.Destinations.Where(d => !d.Succeeded))
                 await error.WriteLineAsync($"etcd-dr: {failed.Destination}: {failed.Error}").ConfigureAwait(false);
@@ -62,7 +66,9 @@ public static class SaveCommand
         var config = ScheduleConfig.Load(configPath);
         if (onlyIfLeader)
             config = config with { OnlyIfLeader = true };
-        var run = await new ScheduledSnapshotRun(TimeProvider.System).RunAsync(config, encrypt: null, error, ct).ConfigureAwait(false);
+        if (config.Recipients is not { Count: > 0 })
+            await error.WriteLineAsync("warning: the config names no recipients, so snapshots are stored unencrypted; they hold every Kubernetes Secret").ConfigureAwait(false);
+        var run = await new ScheduledSnapshotRun(TimeProvider.System).RunAsync(config, error, ct).ConfigureAwait(false);
         if (run.Save is { } save)
             Render(output, format, save);
         foreach (var problem in run.Problems)

@@ -5,11 +5,11 @@ namespace EtcdDr.Cli.Snapshot;
 /// <summary>`etcd-dr snapshot ...`: one file per verb.</summary>
 public static class SnapshotCommands
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, CliEnvironment env)
     {
         var snapshot = new Command("snapshot", "Take, check, list, fetch and prune etcd v3 snapshots");
-        snapshot.Subcommands.Add(SaveCommand.Create(output, error));
-        snapshot.Subcommands.Add(VerifyCommand.Create(output, error));
+        snapshot.Subcommands.Add(SaveCommand.Create(output, error, env));
+        snapshot.Subcommands.Add(VerifyCommand.Create(output, error, env));
         snapshot.Subcommands.Add(ListCommand.Create(output, error));
         snapshot.Subcommands.Add(FetchCommand.Create(output, error));
         snapshot.Subcommands.Add(PruneCommand.Create(output, error));
