@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh || exit 1
 dotnet build EtcdDr.sln -c Release -nologo -clp:ErrorsOnly || exit 1
-bash scripts/publish.sh >/dev/null || exit 1   # the single-file binary has a test of its own
+bash scripts/publish.sh || exit 1   # the single-file binary has a test of its own
 
 passed=0; failed=0; skipped=0; status=0
 for project in tests/PkiVault.Tests tests/EtcdDr.Tests tests/integration; do

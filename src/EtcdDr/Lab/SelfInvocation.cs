@@ -15,8 +15,10 @@ public static class SelfInvocation
         var process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable runs");
         if (Path.GetFileName(process) == "etcd-dr")
             return [process];
-        var assembly = typeof(SelfInvocation).Assembly.Location;
-        if (string.IsNullOrEmpty(assembly))
+        // Not Assembly.Location: it is empty in a single-file build. The dll sits in the base
+        // directory under dotnet run and in a test host's bin folder alike.
+        var assembly = Path.Combine(AppContext.BaseDirectory, typeof(SelfInvocation).Assembly.GetName().Name + ".dll");
+        if (!File.Exists(assembly))
             throw new InvalidOperationException("etcd-dr runs as a single file under another name; run the lab through the etcd-dr executable");
         return [DotnetHost(), assembly];
     }
