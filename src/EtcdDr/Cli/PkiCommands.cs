@@ -1,4 +1,6 @@
 using System.CommandLine;
+using EtcdDr.Remote;
+using EtcdDr.Topology;
 using PkiVault.Archive;
 
 namespace EtcdDr.Cli;
@@ -64,13 +66,21 @@ public static class PkiCommands
         var file = new Option<string>("--output-file", "-o") { Description = "archive to write (FILE.age); written to a temporary file, renamed on success", Required = true };
         var force = new Option<bool>("--force") { Description = "replace an existing archive" };
         var armor = new Option<bool>("--armor", "-a") { Description = "PEM-armored output" };
-        var command = new Command("backup", "Archive the PKI tree (tar with a manifest of hashes and certificate facts), encrypted to age recipients or a passphrase\n" +
+        var command = new Command("backup", "Archive the PKI tree (tar with a manifest of hashes and certificate facts), encrypted to age recipients or a passphrase; from --root here, or from one master with -i INVENTORY --host NAME (streamed over SSH, never written here in plaintext)\n" +
             "Exit codes: 0 written; 2 bad arguments or nothing to back up; 3 a file changed during the backup; 5 the archive exists");
+        var inventory = new InventoryOptionsCli();
         foreach (var o in new Option[] { flavor, root, file, force, armor })
             command.Options.Add(o);
         keys.AddEncrypting(command);
-        command.SetAction(Guarded.Action(error, (parse, ct) => BackupAsync(new BackupOptions(parse.GetValue(flavor), parse.GetValue(root)!,
-            parse.GetValue(file)!, parse.GetValue(force), parse.GetValue(armor), keys.Read(parse)), output, error, env, TimeProvider.System, ct)));
+        inventory.AddTo(command);
+        command.SetAction(Guarded.Action(error, async (parse, ct) =>
+        {
+            var options = new BackupOptions(parse.GetValue(flavor), parse.GetValue(root)!, parse.GetValue(file)!, parse.GetValue(force), parse.GetValue(armor), keys.Read(parse));
+            if (!inventory.Given(parse))
+                return await BackupAsync(options, output, error, env, TimeProvider.System, ct).ConfigureAwait(false);
+            await using var remote = inventory.Open(parse);
+            return await RemoteBackupAsync(remote, options, output, error, env, ct).ConfigureAwait(false);
+        }));
         return command;
     }
 
@@ -122,18 +132,37 @@ public static class PkiCommands
         return command;
     }
 
-    public static async Task<int> BackupAsync(BackupOptions options, TextWriter output, TextWriter error, CliEnvironment env, TimeProvider clock, CancellationToken cancellationToken)
+    public static Task<int> BackupAsync(BackupOptions options, TextWriter output, TextWriter error, CliEnvironment env, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(options.Root))
             throw new DrException($"--root {options.Root} is not a directory", FailureKind.Usage);
         var flavor = options.Flavor == PkiFlavor.Auto ? PkiLayout.Detect(options.Root) : options.Flavor;
+        return WriteBackupAsync(new LocalDirectorySource(options.Root, PkiLayout.For(flavor)), flavor, options, output, error, env, clock, cancellationToken);
+    }
+
+    /// <summary>`pki backup -i INVENTORY --host NAME`: the same archive, read from one master over SSH.</summary>
+    private static async Task<int> RemoteBackupAsync(RemoteCluster remote, BackupOptions options, TextWriter output, TextWriter error, CliEnvironment env, CancellationToken ct)
+    {
+        if (remote.Hosts.Count != 1)
+            throw new DrException($"pki backup reads one master: add --host NAME (one of {string.Join(", ", remote.Inventory.Masters.Select(m => m.Name))})", FailureKind.Usage);
+        var host = remote.Hosts.Single();
+        var flavor = options.Flavor;
+        if (flavor == PkiFlavor.Auto)
+        {
+            var topology = await TopologyDetector.DetectAsync(host, ct).ConfigureAwait(false);
+            flavor = topology.Flavor == EtcdFlavor.Kubeadm ? PkiFlavor.Kubeadm : PkiFlavor.Kubespray;
+        }
+        return await WriteBackupAsync(new RemotePkiSource(host, PkiLayout.For(flavor)), flavor, options, output, error, env, TimeProvider.System, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<int> WriteBackupAsync(IPkiSource source, PkiFlavor flavor, BackupOptions options, TextWriter output, TextWriter error, CliEnvironment env, TimeProvider clock, CancellationToken cancellationToken)
+    {
         var recipients = await AgeCliIO.RecipientsAsync(options.Keys.Recipients, options.Keys.RecipientFiles, options.Keys.Passphrase,
             options.Keys.PassphraseFile, options.Keys.WorkFactor, env, cancellationToken).ConfigureAwait(false);
-        var source = new LocalDirectorySource(options.Root, PkiLayout.For(flavor));
         var manifest = await PkiArchiveFile.WriteAsync(source, flavor.ToString().ToLowerInvariant(), options.OutputFile, options.Force,
             recipients, options.Armor, clock, n => error.WriteLine($"note: {n}"), cancellationToken).ConfigureAwait(false);
         var certificates = manifest.Files.Sum(f => f.Certificates?.Count ?? 0);
-        await output.WriteLineAsync($"Archived {manifest.Files.Count} files ({certificates} certificates, {manifest.Files.Count(f => f.ContainsSecret)} with private keys) from {source.Root} [{manifest.Flavor}] to {options.OutputFile}").ConfigureAwait(false);
+        await output.WriteLineAsync($"Archived {manifest.Files.Count} files ({certificates} certificates, {manifest.Files.Count(f => f.ContainsSecret)} with private keys) from {source.Description} [{manifest.Flavor}] to {options.OutputFile}").ConfigureAwait(false);
         foreach (var mismatch in manifest.Files.SelectMany(f => f.Certificates ?? []).Where(c => c.KeyMatches == false))
             await error.WriteLineAsync($"warning: the key {mismatch.KeyPath} does not match certificate {mismatch.Subject}").ConfigureAwait(false);
         return ExitCodes.Ok;

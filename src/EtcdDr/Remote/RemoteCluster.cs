@@ -55,6 +55,8 @@ public sealed class RemoteCluster : IAsyncDisposable
     public async Task<EtcdConnectionOptions> EtcdConnectionAsync(IReadOnlyList<DiscoveredMaster> discovered, bool forceTunnel, TextWriter log, CancellationToken ct)
     {
         var usable = discovered.Where(d => d.Topology is { ClientUrls.Count: > 0 }).ToList();
+        foreach (var d in discovered.Where(d => d.Topology is { ClientUrls.Count: 0 }))
+            await log.WriteLineAsync($"etcd-dr: {d.Master.Name}: {d.Topology!.ConfigFile} names no client URL; leaving this master out").ConfigureAwait(false);
         if (usable.Count == 0)
             throw new DrException(Failures.Summarize("no master could be discovered", discovered.Select(d => d.Error?.Message ?? $"{d.Master.Name}: no client URL").ToList()), FailureKind.Unreachable);
 

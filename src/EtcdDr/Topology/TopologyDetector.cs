@@ -13,12 +13,13 @@ public static partial class TopologyDetector
 {
     public const string KubeadmManifest = "/etc/kubernetes/manifests/etcd.yaml";
     public const string KubesprayEnv = "/etc/etcd.env";
+    public const string KubeadmManifestsDir = "/etc/kubernetes/manifests";
     public static readonly string[] UnitFiles = ["/etc/systemd/system/etcd.service", "/lib/systemd/system/etcd.service", "/usr/lib/systemd/system/etcd.service"];
     private static readonly string[] ToolDirs = ["/usr/local/bin", "/usr/bin", "/opt/bin", "/usr/sbin"];
 
     public static async Task<MasterTopology> DetectAsync(IRemoteHost host, CancellationToken ct)
     {
-        var present = await PresentAsync(host, [KubeadmManifest, KubesprayEnv, .. UnitFiles,
+        var present = await PresentAsync(host, [KubeadmManifest, KubeadmManifestsDir, KubesprayEnv, .. UnitFiles,
             .. ToolDirs.SelectMany(d => new[] { $"{d}/etcdctl", $"{d}/etcdutl", $"{d}/etcd", $"{d}/crictl", $"{d}/docker" })], ct).ConfigureAwait(false);
 
         MasterTopology topology;
@@ -30,6 +31,10 @@ public static partial class TopologyDetector
             var unit = unitPath is null ? null : await ReadTextAsync(host, unitPath, ct).ConfigureAwait(false);
             topology = FromKubespray(host.Name, EtcdEnvFile.Parse(await ReadTextAsync(host, KubesprayEnv, ct).ConfigureAwait(false)), unitPath, unit);
         }
+        else if (present.Contains(KubeadmManifestsDir))
+            // A kubeadm master whose etcd manifest is not where kubelet looks: etcd is stopped
+            // (the manifest moved out), not absent. Say so rather than guessing from other files.
+            throw new DrException($"{host.Name}: kubeadm master without {KubeadmManifest}: etcd is stopped (its manifest moved out of {KubeadmManifestsDir}?)", FailureKind.Unreachable);
         else if (UnitFiles.FirstOrDefault(present.Contains) is { } plainUnit)
             topology = await FromPlainUnitAsync(host, plainUnit, await ReadTextAsync(host, plainUnit, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         else
@@ -104,7 +109,11 @@ public static partial class TopologyDetector
         }
         foreach (Match m in FlagInExecStart().Matches(unit))
             env["ETCD_" + m.Groups[1].Value.Replace('-', '_').ToUpperInvariant()] = m.Groups[2].Value;
-        return FromKubespray(host.Name, env, unitPath, unit) with { Flavor = EtcdFlavor.Systemd, ConfigFile = unitPath };
+        var topology = FromKubespray(host.Name, env, unitPath, unit) with { Flavor = EtcdFlavor.Systemd, ConfigFile = unitPath };
+        // A distribution's packaged unit may sit unused on a host: without a client URL it runs no member here.
+        if (topology.ClientUrls.Count == 0)
+            throw new DrException($"{host.Name}: {unitPath} exists but names no client URL (ETCD_ADVERTISE_CLIENT_URLS or --advertise-client-urls); is etcd configured on this host?", FailureKind.Usage);
+        return topology;
     }
 
     private static EtcdTool Tool(string name, HashSet<string> present, MasterTopology t)

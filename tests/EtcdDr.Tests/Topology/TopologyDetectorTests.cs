@@ -153,3 +153,25 @@ public class TopologyDetectorTests
         Assert.Single(host.Commands, c => c.StartsWith("cat", StringComparison.Ordinal));
     }
 }
+
+public class TopologyDetectorStoppedTests
+{
+    [Fact]
+    public async Task A_kubeadm_master_with_its_manifest_moved_out_is_reported_stopped()
+    {
+        var host = new FakeRemoteHost("cp-1");
+        host.Files["/etc/kubernetes/manifests"] = "";
+        host.Files["/lib/systemd/system/etcd.service"] = "[Service]\nEnvironmentFile=-/etc/default/etcd\nExecStart=/usr/bin/etcd $DAEMON_ARGS\n";
+        var ex = await Assert.ThrowsAsync<DrException>(() => TopologyDetector.DetectAsync(host, default));
+        Assert.Contains("etcd is stopped", ex.Message);
+    }
+
+    [Fact]
+    public async Task A_packaged_unit_naming_no_member_is_not_a_member()
+    {
+        var host = new FakeRemoteHost("db-9");
+        host.Files["/lib/systemd/system/etcd.service"] = "[Service]\nEnvironmentFile=-/etc/default/etcd\nExecStart=/usr/bin/etcd $DAEMON_ARGS\n";
+        var ex = await Assert.ThrowsAsync<DrException>(() => TopologyDetector.DetectAsync(host, default));
+        Assert.Contains("names no client URL", ex.Message);
+    }
+}

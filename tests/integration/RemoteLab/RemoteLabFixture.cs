@@ -1,0 +1,23 @@
+using EtcdDr.IntegrationTests.Lab;
+using EtcdDr.Lab;
+
+namespace EtcdDr.IntegrationTests.RemoteLab;
+
+/// <summary>
+/// A lab per flavor for the operator-side tests (discovery, remote snapshots, PKI over SSH), on
+/// nets of their own (127.0.103.x, 127.0.104.x) so they run beside the lab's own tests.
+/// </summary>
+public abstract class RemoteLabFixture(LabFlavor flavor, string net) : IAsyncLifetime
+{
+    public LabHarness Lab { get; } = new(LabHarness.NewStateDirectory("remote-" + flavor.ToString().ToLowerInvariant()), net, flavor);
+
+    public string Inventory => Lab.Paths.Inventory;
+
+    public Task InitializeAsync() => Lab.UpAsync();
+
+    public async Task DisposeAsync() => await LabHarness.CliAsync("lab", "down", "--state", Lab.State);
+}
+
+public sealed class RemoteKubeadmLabFixture() : RemoteLabFixture(LabFlavor.Kubeadm, "127.0.103");
+
+public sealed class RemoteKubesprayLabFixture() : RemoteLabFixture(LabFlavor.Kubespray, "127.0.104");
