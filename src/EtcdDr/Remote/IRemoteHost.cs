@@ -50,4 +50,9 @@ public sealed class RemoteException(string host, RemoteFailure failure, string m
     public RemoteFailure Failure { get; } = failure;
     public int ExitCode { get; } = exitCode;
     public string Stderr { get; } = stderr;
+
+    /// <summary>A command that ran and exited non-zero, with what it printed on stderr.</summary>
+    public static RemoteException CommandFailed(string host, IReadOnlyList<string> argv, ProcessResult result) =>
+        new(host, RemoteFailure.CommandFailed,
+            $"`{ShellQuote.Join(argv)}` exited {result.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {result.Stderr.Trim()}", result.ExitCode, result.Stderr);
 }

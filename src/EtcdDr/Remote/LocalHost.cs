@@ -37,7 +37,7 @@ public sealed class LocalHost(string name = "localhost") : IRemoteHost
         var (program, args) = Split(argv, options.Privileged);
         var result = await StreamingProcess.RunAsync(program, args, stdin, stdout, options.Timeout ?? TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
         if (result.ExitCode != 0)
-            throw new RemoteException(Name, RemoteFailure.CommandFailed, $"`{ShellQuote.Join(argv)}` exited {result.ExitCode}: {result.Stderr.Trim()}", result.ExitCode, result.Stderr);
+            throw RemoteException.CommandFailed(Name, argv, result);
     }
 
     private static (string Program, IReadOnlyList<string> Args) Split(IReadOnlyList<string> argv, bool privileged) =>

@@ -97,7 +97,7 @@ public sealed class OpenSshHost : IRemoteHost
         if (SshErrorClassifier.Classify(Name, result.ExitCode, result.Stderr, options.Privileged) is { } failure)
             throw failure;
         if (result.ExitCode != 0)
-            throw new RemoteException(Name, RemoteFailure.CommandFailed, $"`{ShellQuote.Join(argv)}` exited {result.ExitCode}: {result.Stderr.Trim()}", result.ExitCode, result.Stderr);
+            throw RemoteException.CommandFailed(Name, argv, result);
     }
 
     /// <summary>The one string ssh sends: the quoted argv, behind `sudo -n --` when needed.</summary>

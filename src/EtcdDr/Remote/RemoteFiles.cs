@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace EtcdDr.Remote;
 
 /// <summary>Small-file reads and atomic writes on a master, in terms of <see cref="IRemoteHost"/>.</summary>
@@ -50,8 +48,7 @@ public static class RemoteFiles
     {
         var result = await host.RunAsync(argv, RemoteRunOptions.Root, ct).ConfigureAwait(false);
         if (result.ExitCode != 0)
-            throw new RemoteException(host.Name, RemoteFailure.CommandFailed,
-                $"`{ShellQuote.Join(argv)}` exited {result.ExitCode.ToString(CultureInfo.InvariantCulture)}: {result.Stderr.Trim()}", result.ExitCode, result.Stderr);
+            throw RemoteException.CommandFailed(host.Name, argv, result);
         return result;
     }
 }
