@@ -34,6 +34,9 @@ public static class Guarded
             catch (Exception ex)
             {
                 await error.WriteLineAsync($"etcd-dr: unexpected {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
+                // A bug, not an operator error: ETCD_DR_DEBUG=1 shows where, for the bug report.
+                if (Environment.GetEnvironmentVariable("ETCD_DR_DEBUG") is "1" or "true")
+                    await error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
         };

@@ -163,7 +163,10 @@ public sealed class GrpcChannel : IDisposable
             _ when https && IsHandshakeFailure(ex) && _hasClientCertificate =>
                 "the server closed the connection during TLS/HTTP/2 set-up: it most likely refused our client certificate (signed by a CA it does not trust, expired, or not for client auth)",
             _ when https && IsHandshakeFailure(ex) => "the server closed the connection during TLS set-up; does it require a client certificate (--cert/--key)?",
-            _ when !https && IsHandshakeFailure(ex) => "the server did not speak plain HTTP/2 (gRPC); if it serves TLS, use an https:// endpoint and --cacert",
+            // Plain h2c to a TLS port: the TCP connect worked, then no HTTP/2 came back (how that
+            // surfaces varies with timing: a handshake error, an ended response, a protocol error).
+            _ when !https && (IsHandshakeFailure(ex) || ex is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError or HttpRequestError.Unknown }) =>
+                "the server did not speak plain HTTP/2 (gRPC); if it serves TLS, use an https:// endpoint and --cacert",
             _ => FirstLine(root.Message),
         };
 

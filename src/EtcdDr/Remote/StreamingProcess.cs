@@ -27,6 +27,10 @@ public static class StreamingProcess
         try
         {
             var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            // The callbacks' own failures are kept apart from the process's: a writer that fails
+            // closes stdin, the remote command may then exit 0 on what it got, and that must not
+            // pass for success.
+            Exception? callbackFailure = null;
             var writing = Task.Run(async () =>
             {
                 try
@@ -34,14 +38,30 @@ public static class StreamingProcess
                     if (stdin is not null)
                         await stdin(process.StandardInput.BaseStream, limit.Token).ConfigureAwait(false);
                 }
+                catch (Exception ex)
+                {
+                    callbackFailure ??= ex;
+                }
                 finally
                 {
                     try { process.StandardInput.Close(); } catch (IOException) { }
                 }
             }, CancellationToken.None);
-            var reading = stdout is not null
-                ? stdout(process.StandardOutput.BaseStream, limit.Token)
-                : process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, limit.Token);
+            var reading = Task.Run(async () =>
+            {
+                try
+                {
+                    if (stdout is not null)
+                        await stdout(process.StandardOutput.BaseStream, limit.Token).ConfigureAwait(false);
+                    else
+                        await process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, limit.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    callbackFailure ??= ex;
+                    try { process.StandardOutput.Close(); } catch (IOException) { }
+                }
+            }, CancellationToken.None);
             try
             {
                 await Task.WhenAll(writing, reading).ConfigureAwait(false);
@@ -52,11 +72,13 @@ public static class StreamingProcess
                 ProcessRunner.KillTree(process);
                 throw new TimeoutException($"{program} did not finish within {timeout.TotalSeconds:0} s");
             }
-            catch (IOException) when (process.HasExited || WaitBriefly(process))
-            {
-                // The program died (a broken pipe on our side); its exit code and stderr tell why.
-            }
-            return new ProcessResult(process.ExitCode, "", await stderr.ConfigureAwait(false));
+            var result = new ProcessResult(process.ExitCode, "", await stderr.ConfigureAwait(false));
+            // A process that failed explains a broken pipe on our side better than the pipe does.
+            if (callbackFailure is not null && result.ExitCode == 0)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(callbackFailure).Throw();
+            if (callbackFailure is OperationCanceledException && ct.IsCancellationRequested)
+                throw callbackFailure;
+            return result;
         }
         finally
         {
@@ -65,6 +87,4 @@ public static class StreamingProcess
             ChildProcessReaper.Forget(process);
         }
     }
-
-    private static bool WaitBriefly(Process p) => p.WaitForExit(TimeSpan.FromSeconds(5));
 }

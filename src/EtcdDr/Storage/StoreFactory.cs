@@ -9,6 +9,7 @@ public static class StoreFactory
     private static readonly Dictionary<string, Func<StoreUrl, ISnapshotStore>> Backends = new(StringComparer.Ordinal)
     {
         ["file"] = url => new LocalDirStore(url.Path),
+        ["ssh"] = url => new SshDirStore(url),
         ["s3"] = S3Store.FromUrl,
         ["azblob"] = AzureBlobStore.FromUrl,
     };
