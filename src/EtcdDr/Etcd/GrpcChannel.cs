@@ -152,6 +152,10 @@ public sealed class GrpcChannel : IDisposable
             root = root.InnerException;
         string detail = root switch
         {
+            // A TLS port answering our plain HTTP/2 preface closes on us; if our bytes were still
+            // unread, the kernel turns that close into a reset. Either way it is the same mistake.
+            SocketException { SocketErrorCode: SocketError.ConnectionReset } when !https =>
+                "the server did not speak plain HTTP/2 (gRPC); if it serves TLS, use an https:// endpoint and --cacert",
             SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused: is etcd running and listening there?",
             SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkUnreachable } s => $"unreachable ({s.SocketErrorCode})",
             SocketException { SocketErrorCode: SocketError.ConnectionReset } => "connection reset by the server",
