@@ -5,7 +5,7 @@ namespace EtcdDr.IntegrationTests.RemoteLab;
 
 /// <summary>
 /// A lab per flavor for the operator-side tests (discovery, remote snapshots, PKI over SSH), on
-/// nets of their own (127.0.103.x, 127.0.104.x) so they run beside the lab's own tests.
+/// nets of their own (127.0.107.x, 127.0.108.x; the lab's own tests hold 101-104) so they run beside the lab's own tests.
 /// </summary>
 public abstract class RemoteLabFixture(LabFlavor flavor, string net) : IAsyncLifetime
 {
@@ -18,6 +18,6 @@ public abstract class RemoteLabFixture(LabFlavor flavor, string net) : IAsyncLif
     public async Task DisposeAsync() => await LabHarness.CliAsync("lab", "down", "--state", Lab.State);
 }
 
-public sealed class RemoteKubeadmLabFixture() : RemoteLabFixture(LabFlavor.Kubeadm, "127.0.103");
+public sealed class RemoteKubeadmLabFixture() : RemoteLabFixture(LabFlavor.Kubeadm, "127.0.107");
 
-public sealed class RemoteKubesprayLabFixture() : RemoteLabFixture(LabFlavor.Kubespray, "127.0.104");
+public sealed class RemoteKubesprayLabFixture() : RemoteLabFixture(LabFlavor.Kubespray, "127.0.108");
