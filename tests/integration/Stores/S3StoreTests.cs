@@ -23,12 +23,13 @@ public sealed class S3StoreTests(S3rverFixture fixture) : StoreContractTests, IC
         await Assert.ThrowsAsync<IOException>(() => WritePatternAsync(store, "m.db", 4L * PartSize, failAfter: (5L * PartSize) / 2, default));
         Assert.Empty(await store.ListAsync("", default).ToListAsync());
         // s3rver keeps an upload's parts in a folder of its own until the upload completes (it does not
-        // implement AbortMultipartUpload; real S3 drops them on abort): parts 1 and 2 went up as a
-        // multipart upload, and nothing was completed.
+        // implement AbortMultipartUpload; real S3 drops them on abort). The pipe holds two parts, so the
+        // writer cannot reach its failure at 2.5 parts before part 1 was taken and sent; whether part 2
+        // was read before the failure arrived depends on timing, so only part 1 is certain.
         var upload = Assert.Single(Directory.EnumerateFiles(Server.DataDirectory, "key", SearchOption.AllDirectories)
             .Where(f => File.ReadAllText(f).EndsWith("/m.db", StringComparison.Ordinal))
             .Select(f => Path.GetDirectoryName(f)!));
-        Assert.True(File.Exists(Path.Combine(upload, "1")) && File.Exists(Path.Combine(upload, "2")), string.Join(", ", Directory.GetFiles(upload)));
+        Assert.True(File.Exists(Path.Combine(upload, "1")), string.Join(", ", Directory.GetFiles(upload)));
     }
 
     [Fact]
