@@ -153,14 +153,16 @@ public sealed class OpenSshHost : IRemoteHost
     {
         try
         {
-            // Close the shared connection now instead of leaving it for ControlPersist.
-            await ProcessRunner.RunAsync("ssh", ["-o", $"ControlPath={_controlDir}/%C", "-O", "exit", .. SshArguments().TakeLast(1)],
+            // Close the shared connection now instead of leaving it for ControlPersist. The socket's
+            // name (%C) hashes host, port and user, so -O exit needs the same arguments as the
+            // commands that opened it, not just the address.
+            await ProcessRunner.RunAsync("ssh", ["-O", "exit", .. SshArguments()],
                 new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or System.ComponentModel.Win32Exception)
         {
             // Nothing to close, or ssh is gone: the master exits on its own after ControlPersist.
         }
-        try { Directory.Delete(_controlDir, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_controlDir, recursive: true); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
     }
 }

@@ -44,7 +44,8 @@ public sealed class ScheduledSnapshotRun(TimeProvider time)
                 return new ScheduledRunResult(RunOutcome.SkippedNotLeader, null, []);
             }
 
-            var stores = config.Destinations.Select(StoreFactory.Open).ToList();
+            await using var opened = new OpenedStores();
+            var stores = config.Destinations.Select(opened.Open).ToList();
             // Encrypted whenever the config names recipients: a snapshot holds every Secret.
             var encryption = config.Recipients is { Count: > 0 } names
                 ? new SnapshotEncryption(names.Select(PkiVault.Age.AgeRecipient.Parse).ToList(), names)

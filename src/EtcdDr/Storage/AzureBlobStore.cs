@@ -142,6 +142,12 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
 
     public void Dispose() => _http.Dispose();
 
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
     private Uri ContainerUri() => new($"{_options.Endpoint.ToString().TrimEnd('/')}/{Uri.EscapeDataString(_options.Container)}");
 
     private Uri BlobUri(string key) =>

@@ -8,8 +8,10 @@ public sealed record StoreObject(string Key, long Size, DateTimeOffset LastModif
 /// Deliberately narrow (write, list, open, delete) so every backend is one small file and the
 /// layout, manifests and retention stay in one place above it (<see cref="StoreLayout"/>).
 /// Keys use '/' as separator and never start with one.
+/// Disposable because some backends hold a connection (an SSH master, an HTTP client): whoever opens
+/// a store disposes it, so nothing lingers after the CLI exits.
 /// </summary>
-public interface ISnapshotStore
+public interface ISnapshotStore : IAsyncDisposable
 {
     /// <summary>The destination as the operator wrote it, without credentials; for messages.</summary>
     string Description { get; }

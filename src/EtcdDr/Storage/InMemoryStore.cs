@@ -58,6 +58,9 @@ public sealed class InMemoryStore(TimeProvider? time = null) : ISnapshotStore
 
     public byte[] Get(string key) => _objects[key].Data;
 
+    /// <summary>Holds no connection: nothing to release.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     private sealed class LimitedMemoryStream(long? limit) : MemoryStream
     {
         // Only the array overload: MemoryStream's span overload calls it for derived types, so

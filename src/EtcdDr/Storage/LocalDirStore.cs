@@ -84,6 +84,9 @@ public sealed class LocalDirStore(string root) : ISnapshotStore
         return Task.CompletedTask;
     }
 
+    /// <summary>Holds no connection: nothing to release.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     /// <summary>Maps a key under the root, refusing keys that would climb out of it.</summary>
     private string PathOf(string key)
     {

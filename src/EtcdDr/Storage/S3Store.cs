@@ -204,6 +204,12 @@ public sealed class S3Store : ISnapshotStore, IDisposable
 
     public void Dispose() => _client.Dispose();
 
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
     private string ObjectKey(string key) => _options.Prefix + key;
 
     private static (string Md5, string Sha256) Digests(UploadPart part) =>

@@ -11,7 +11,7 @@ namespace EtcdDr.Storage;
 /// and `?known_hosts=` name files for hosts outside the SSH config. Writes stream into a hidden
 /// temporary name with mode 0600 and are renamed only when complete.
 /// </summary>
-public sealed class SshDirStore : ISnapshotStore, IAsyncDisposable
+public sealed class SshDirStore : ISnapshotStore
 {
     private const string TempMarker = ".etcd-dr-tmp-";
     private readonly OpenSshHost _host;

@@ -4,9 +4,14 @@ namespace EtcdDr.IntegrationTests.Infrastructure;
 public static class ProcessTable
 {
     /// <summary>Pids whose command line (arguments joined by spaces) contains <paramref name="fragment"/>.</summary>
-    public static IReadOnlyList<int> FindByCommandLine(string fragment)
+    public static IReadOnlyList<int> FindByCommandLine(string fragment) =>
+        [.. Processes().Where(p => p.CommandLine.Contains(fragment, StringComparison.Ordinal)).Select(p => p.Pid)];
+
+    /// <summary>Every other process's command line, arguments joined by spaces.</summary>
+    public static IReadOnlyList<string> CommandLines() => [.. Processes().Select(p => p.CommandLine)];
+
+    private static IEnumerable<(int Pid, string CommandLine)> Processes()
     {
-        var found = new List<int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == Environment.ProcessId)
@@ -14,19 +19,13 @@ public static class ProcessTable
             string commandLine;
             try
             {
-                commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ').TrimEnd();
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                continue; // exited while we looked
+                continue; // exited while we looked, or not ours to read
             }
-            catch (UnauthorizedAccessException)
-            {
-                continue;
-            }
-            if (commandLine.Contains(fragment, StringComparison.Ordinal))
-                found.Add(pid);
+            yield return (pid, commandLine);
         }
-        return found;
     }
 }

@@ -29,4 +29,25 @@ public sealed class SshDirStoreTests(SshdFixture sshd) : StoreContractTests, ICl
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.Contains("\"verified\": true", list.Stdout);
     }
+
+    [Fact]
+    public async Task The_cli_closes_its_ssh_connection_when_it_ends()
+    {
+        Directory.CreateDirectory(Path.Combine(sshd.Root, "closing"));
+        var list = await CliRunner.RunAsync("snapshot", "list", "--from", sshd.Url("closing"), "--cluster", "lab");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        // A backgrounded OpenSSH master renames itself "ssh: CONTROL_PATH [mux]". Once etcd-dr is
+        // done with a host it deletes the control folder, so a master whose folder is gone has been
+        // orphaned: it would linger for ControlPersist. "ssh -O exit" makes it go, in a moment.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (OrphanedMasters().Count > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.Empty(OrphanedMasters());
+    }
+
+    private static List<string> OrphanedMasters() =>
+        [.. ProcessTable.CommandLines()
+            .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^ssh: (\S*/etcd-dr-ssh-[^/\s]+)/\S+ \[mux\]"))
+            .Where(m => m.Success && !Directory.Exists(m.Groups[1].Value))
+            .Select(m => m.Value)];
 }

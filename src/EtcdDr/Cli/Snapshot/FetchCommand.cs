@@ -20,7 +20,8 @@ public static class FetchCommand
             command.Options.Add(option);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
-            var store = StoreFactory.Open(parse.GetValue(from)!);
+            await using var stores = new OpenedStores();
+            var store = stores.Open(parse.GetValue(from)!);
             var catalog = await SnapshotCatalog.ReadAsync(store, SnapshotCommands.RequireCluster(parse.GetValue(cluster), "fetch"), ct).ConfigureAwait(false);
             var entry = catalog.Find(parse.GetValue(which)!);
             var manifest = entry.Manifest ?? throw new DrException($"{entry.Key}: {entry.Problem}", FailureKind.Integrity);

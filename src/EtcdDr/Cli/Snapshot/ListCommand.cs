@@ -18,7 +18,8 @@ public static class ListCommand
             command.Options.Add(option);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
-            var store = StoreFactory.Open(parse.GetValue(from)!);
+            await using var stores = new OpenedStores();
+            var store = stores.Open(parse.GetValue(from)!);
             var catalog = await SnapshotCatalog.ReadAsync(store, SnapshotCommands.RequireCluster(parse.GetValue(cluster), "list"), ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
             {

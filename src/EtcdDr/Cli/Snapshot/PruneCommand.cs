@@ -23,7 +23,8 @@ public static class PruneCommand
             command.Options.Add(option);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
-            var store = StoreFactory.Open(parse.GetValue(from)!);
+            await using var stores = new OpenedStores();
+            var store = stores.Open(parse.GetValue(from)!);
             var policy = new RetentionPolicy(parse.GetValue(last), parse.GetValue(hourly), parse.GetValue(daily), parse.GetValue(weekly), parse.GetValue(monthly));
             if (policy.IsEmpty)
                 await error.WriteLineAsync("etcd-dr: no --keep-* rule given: nothing will be deleted").ConfigureAwait(false);

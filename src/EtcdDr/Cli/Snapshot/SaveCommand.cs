@@ -40,11 +40,12 @@ public static class SaveCommand
             if (parse.GetValue(file) is null && (parse.GetValue(to) ?? []).Length == 0)
                 throw new DrException("where should the snapshot go? give -o FILE and/or --to URL", FailureKind.Usage);
             await using var access = await EtcdAccess.OpenAsync(parse, connection, inventory, error, ct).ConfigureAwait(false);
+            await using var stores = new OpenedStores();
             var destinations = new List<ISnapshotDestination>();
             if (parse.GetValue(file) is { } path)
                 destinations.Add(new LocalFileDestination(path, parse.GetValue(force)));
             foreach (var url in parse.GetValue(to) ?? [])
-                destinations.Add(new StoreDestination(StoreFactory.Open(url), SnapshotCommands.RequireCluster(parse.GetValue(cluster) ?? access.Cluster, "--to")));
+                destinations.Add(new StoreDestination(stores.Open(url), SnapshotCommands.RequireCluster(parse.GetValue(cluster) ?? access.Cluster, "--to")));
 
             var encryption = await keys.EncryptionAsync(parse, access.Recipients, env, ct).ConfigureAwait(false);
             using var client = new EtcdClient(access.Options);
