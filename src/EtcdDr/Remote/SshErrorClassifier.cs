@@ -25,7 +25,8 @@ public static class SshErrorClassifier
         if (connectionAlive)
         {
             // The shared connection is up but this session could not open (MaxSessions, a dying master).
-            if (s.Contains("mux_client", StringComparison.Ordinal) || s.Contains("Session open refused", StringComparison.Ordinal) || s.Contains("open failed", StringComparison.Ordinal))
+            if (s.Contains("mux_client", StringComparison.Ordinal) || s.Contains("Session open refused", StringComparison.Ordinal)
+                || System.Text.RegularExpressions.Regex.IsMatch(s, @"^channel \d+: open failed", System.Text.RegularExpressions.RegexOptions.Multiline))
                 return new RemoteException(host, RemoteFailure.Unreachable, "the SSH connection is up but refused a new session: " + FirstLine(s), exitCode, stderr);
             return null;
         }

@@ -63,6 +63,9 @@ public class SshErrorClassifierTests
         Assert.Null(SshErrorClassifier.Classify("cp-1", 255, stderr, privileged: false, connectionAlive: true));
         Assert.Equal(RemoteFailure.Unreachable, SshErrorClassifier.Classify("cp-1", 255, stderr, privileged: false, connectionAlive: false)!.Failure);
         Assert.Equal(RemoteFailure.Unreachable, SshErrorClassifier.Classify("cp-1", 255, "mux_client_request_session: session request failed: Session open refused by peer", privileged: false, connectionAlive: true)!.Failure);
+        Assert.Equal(RemoteFailure.Unreachable, SshErrorClassifier.Classify("cp-1", 255, "channel 2: open failed: administratively prohibited: open failed\n", privileged: false, connectionAlive: true)!.Failure);
+        // A command's own "open failed" is still the command's.
+        Assert.Null(SshErrorClassifier.Classify("cp-1", 255, "backup: open failed: /x\n", privileged: false, connectionAlive: true));
     }
 
     [Fact]
