@@ -14,7 +14,7 @@ public static class InventoryCommands
         var connect = new Option<bool>("--connect") { Description = "also log in to every master over SSH (and check sudo)" };
         var format = Output.CreateOption();
         var check = new Command("check", "Say what is wrong with the inventory and where; with --connect, whether each master answers over SSH\n" +
-            "Exit codes: 0 fine; 2 the file is wrong; 4 a master cannot be reached");
+            "Exit codes: 0 fine; 2 the file is wrong (message names file:line) or names a missing identity, known_hosts or config file; 4 a master cannot be reached");
         options.AddTo(check);
         check.Options.Add(connect);
         check.Options.Add(format);
@@ -23,6 +23,9 @@ public static class InventoryCommands
             if (!options.Given(parse))
                 throw new DrException("give the inventory with -i FILE", FailureKind.Usage);
             await using var remote = options.Open(parse); // parsing throws with file:line on errors
+            var missing = InventoryChecks.MissingFiles(remote.Inventory);
+            foreach (var problem in missing)
+                await error.WriteLineAsync($"etcd-dr: {parse.GetValue(options.Inventory)}: {problem}").ConfigureAwait(false);
             var rows = new List<(string Name, string Address, string Result)>();
             var unreachable = 0;
             foreach (var host in remote.Hosts)
@@ -57,7 +60,8 @@ public static class InventoryCommands
                 console.WriteLine($"cluster {remote.Inventory.Cluster}, {rows.Count} masters");
                 console.Write(table);
             }
-            return unreachable > 0 ? ExitCodes.Unreachable : ExitCodes.Ok;
+            // A missing key or known_hosts is the file's fault, and the likely cause of any SSH failure above.
+            return missing.Count > 0 ? ExitCodes.Usage : unreachable > 0 ? ExitCodes.Unreachable : ExitCodes.Ok;
         }));
         inventory.Subcommands.Add(check);
         return inventory;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using EtcdDr.Remote;
-using EtcdDr.Topology;
 using PkiVault.Archive;
 
 namespace EtcdDr.Cli;
@@ -149,8 +148,10 @@ public static class PkiCommands
         var flavor = options.Flavor;
         if (flavor == PkiFlavor.Auto)
         {
-            var topology = await TopologyDetector.DetectAsync(host, ct).ConfigureAwait(false);
-            flavor = topology.Flavor == EtcdFlavor.Kubeadm ? PkiFlavor.Kubeadm : PkiFlavor.Kubespray;
+            var choice = await RemotePkiFlavor.DecideAsync(host, ct).ConfigureAwait(false);
+            flavor = choice.Flavor;
+            if (choice.Note is { } note)
+                await error.WriteLineAsync($"note: {note}").ConfigureAwait(false);
         }
         return await WriteBackupAsync(new RemotePkiSource(host, PkiLayout.For(flavor)), flavor, options, output, error, env, TimeProvider.System, ct).ConfigureAwait(false);
     }

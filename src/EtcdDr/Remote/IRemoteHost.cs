@@ -40,6 +40,8 @@ public enum RemoteFailure
     HostKeyMismatch,
     HostKeyUnknown,
     SudoRequiresPassword,
+    /// <summary>A privileged command needed sudo (the user is not root, or ssh.sudo is always) and the host has none.</summary>
+    SudoMissing,
     CommandFailed,
 }
 

@@ -37,8 +37,10 @@ public sealed record SshSettings(
 /// <param name="Address">Where SSH connects (ansible_host); also the default etcd address.</param>
 /// <param name="Port">SSH port override.</param>
 /// <param name="User">SSH user override.</param>
-/// <param name="EtcdClientUrl">etcd client URL override; by default discovery reads it from the master.</param>
-public sealed record MasterHost(string Name, string Address, int? Port = null, string? User = null, string? EtcdClientUrl = null);
+/// <param name="EtcdClientUrl">etcd client URL override (a NAT or load-balancer address); by default
+/// the first client URL discovery reads from the master.</param>
+/// <param name="IdentityFile">SSH private key override (Kubespray's per-host ansible_ssh_private_key_file).</param>
+public sealed record MasterHost(string Name, string Address, int? Port = null, string? User = null, string? EtcdClientUrl = null, string? IdentityFile = null);
 
 /// <param name="Destinations">Store URLs: file://, ssh://host/path, s3://bucket/prefix, azblob://account/container/prefix.</param>
 /// <param name="Recipients">age recipients (age1...) that can open the backups.</param>

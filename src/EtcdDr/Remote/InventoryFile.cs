@@ -39,7 +39,10 @@ public static class InventoryFile
         }
         var problems = doc.Problems().ToList();
         if (problems.Count > 0)
-            throw new DrException($"{source}: " + string.Join("; ", problems), FailureKind.Usage);
+        {
+            var lines = YamlLines.Of(yaml);
+            throw new DrException(string.Join("; ", problems.Select(p => $"{source}:{lines.Line(p.Path)}: {p.Message}")), FailureKind.Usage);
+        }
         return doc.ToInventory();
     }
 
@@ -60,39 +63,46 @@ public static class InventoryFile
         public List<MasterDocument>? Masters { get; set; }
         public BackupDocument? Backup { get; set; }
 
-        public IEnumerable<string> Problems()
+        /// <summary>What is wrong, each with the YAML path it is about (for its line number).</summary>
+        public IEnumerable<(string Path, string Message)> Problems()
         {
             if (string.IsNullOrWhiteSpace(Cluster))
-                yield return "'cluster' is missing";
+                yield return ("", "'cluster' is missing");
             else if (!Cluster.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-                yield return $"cluster name '{Cluster}' may hold only letters, digits, '-', '_' and '.'";
+                yield return ("cluster", $"cluster name '{Cluster}' may hold only letters, digits, '-', '_' and '.'");
             if (Masters is null || Masters.Count == 0)
-                yield return "'masters' lists no host";
+                yield return ("masters", "'masters' lists no host");
             for (var i = 0; i < (Masters?.Count ?? 0); i++)
             {
                 var m = Masters![i];
+                var at = $"masters.{i}";
                 if (string.IsNullOrWhiteSpace(m.Name))
-                    yield return $"masters[{i}] has no name";
+                    yield return (at, $"masters[{i}] has no name");
                 if (string.IsNullOrWhiteSpace(m.Address))
-                    yield return $"masters[{i}] ({m.Name}) has no address";
+                    yield return (at, $"masters[{i}] ({m.Name}) has no address");
+                if (m.EtcdClientUrl is { } url && !IsHttpUrl(url))
+                    yield return ($"{at}.etcdClientUrl", $"masters[{i}] ({m.Name}): etcdClientUrl '{url}' is not an http:// or https:// URL");
             }
             foreach (var dup in (Masters ?? []).GroupBy(m => m.Name).Where(g => g.Count() > 1))
-                yield return $"master name '{dup.Key}' appears {dup.Count()} times";
+                yield return ($"masters.{Masters!.FindLastIndex(m => m.Name == dup.Key)}", $"master name '{dup.Key}' appears {dup.Count()} times");
             if (Ssh?.Sudo is { } sudo && sudo is not ("auto" or "always" or "never"))
-                yield return $"ssh.sudo is '{sudo}'; use auto, always or never";
+                yield return ("ssh.sudo", $"ssh.sudo is '{sudo}'; use auto, always or never");
         }
+
+        private static bool IsHttpUrl(string url) =>
+            Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 
         public Inventory ToInventory() => new(
             Cluster!,
             new SshSettings(Ssh?.User, Ssh?.Port, Ssh?.IdentityFile, Ssh?.KnownHostsFile, Ssh?.ConfigFile, Ssh?.ProxyJump, Ssh?.Sudo ?? "auto"),
-            Masters!.Select(m => new MasterHost(m.Name!, m.Address!, m.Port, m.User, m.EtcdClientUrl)).ToList(),
+            Masters!.Select(m => new MasterHost(m.Name!, m.Address!, m.Port, m.User, m.EtcdClientUrl, m.IdentityFile)).ToList(),
             Backup is null ? null : new BackupSettings(Backup.Destinations, Backup.Recipients));
 
         public static InventoryDocument From(Inventory i) => new()
         {
             Cluster = i.Cluster,
             Ssh = new SshDocument { User = i.Ssh.User, Port = i.Ssh.Port, IdentityFile = i.Ssh.IdentityFile, KnownHostsFile = i.Ssh.KnownHostsFile, ConfigFile = i.Ssh.ConfigFile, ProxyJump = i.Ssh.ProxyJump, Sudo = i.Ssh.Sudo },
-            Masters = i.Masters.Select(m => new MasterDocument { Name = m.Name, Address = m.Address, Port = m.Port, User = m.User, EtcdClientUrl = m.EtcdClientUrl }).ToList(),
+            Masters = i.Masters.Select(m => new MasterDocument { Name = m.Name, Address = m.Address, Port = m.Port, User = m.User, EtcdClientUrl = m.EtcdClientUrl, IdentityFile = m.IdentityFile }).ToList(),
             Backup = i.Backup is null ? null : new BackupDocument { Destinations = i.Backup.Destinations?.ToList(), Recipients = i.Backup.Recipients?.ToList() },
         };
     }
@@ -115,6 +125,7 @@ public static class InventoryFile
         public int? Port { get; set; }
         public string? User { get; set; }
         public string? EtcdClientUrl { get; set; }
+        public string? IdentityFile { get; set; }
     }
 
     private sealed class BackupDocument

@@ -7,11 +7,34 @@ namespace EtcdDr.Remote;
 /// Kubespray's own inventory, read as is: hosts.yaml (all.hosts with ansible_host/ip, groups under
 /// all.children) or the Ansible INI form. The masters are the `etcd` group (the etcd members),
 /// falling back to `kube_control_plane` where etcd is stacked and the group is absent. SSH settings
-/// come from the ansible_* host variables.
+/// come from the ansible_* variables with Ansible's precedence: host variables over group variables,
+/// a child group's over its parent's, `all` lowest.
 /// </summary>
 public static class KubesprayInventory
 {
     public static readonly string[] MasterGroups = ["etcd", "kube_control_plane", "kube-master"];
+
+    /// <summary>What both forms are read into before the masters are picked.</summary>
+    private sealed class Parsed
+    {
+        public Dictionary<string, Dictionary<string, string>> HostVars { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Dictionary<string, string>> GroupVars { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, List<string>> Hosts { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, List<string>> Children { get; } = new(StringComparer.Ordinal);
+
+        public List<string> HostsOf(string group) => Hosts.TryGetValue(group, out var h) ? h : Hosts[group] = [];
+
+        public Dictionary<string, string> VarsOf(Dictionary<string, Dictionary<string, string>> map, string key) =>
+            map.TryGetValue(key, out var v) ? v : map[key] = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        public void AddChild(string parent, string child)
+        {
+            var list = Children.TryGetValue(parent, out var c) ? c : Children[parent] = [];
+            if (!list.Contains(child))
+                list.Add(child);
+            HostsOf(child);
+        }
+    }
 
     public static Inventory ParseYaml(string text, string source, string cluster)
     {
@@ -26,36 +49,43 @@ public static class KubesprayInventory
         }
         var all = Get(stream.Documents.FirstOrDefault()?.RootNode, "all") as YamlMappingNode
             ?? throw new DrException($"{source}: no top-level 'all:' group; is this a Kubespray hosts.yaml?", FailureKind.Usage);
-        var hostVars = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        var groups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        CollectGroup("all", all, hostVars, groups);
-        return Build(hostVars, groups, source, cluster);
+        var parsed = new Parsed();
+        CollectGroup("all", all, parsed);
+        return Build(parsed, source, cluster);
     }
 
-    private static void CollectGroup(string name, YamlMappingNode group, Dictionary<string, Dictionary<string, string>> hostVars, Dictionary<string, List<string>> groups)
+    private static void CollectGroup(string name, YamlMappingNode group, Parsed parsed)
     {
-        var members = groups.TryGetValue(name, out var existing) ? existing : groups[name] = [];
+        var members = parsed.HostsOf(name);
         if (Get(group, "hosts") is YamlMappingNode hosts)
         {
             foreach (var (key, value) in hosts.Children)
             {
                 var host = ((YamlScalarNode)key).Value!;
                 members.Add(host);
-                var vars = hostVars.TryGetValue(host, out var v) ? v : hostVars[host] = new Dictionary<string, string>(StringComparer.Ordinal);
-                if (value is YamlMappingNode map)
-                {
-                    foreach (var (k, val) in map.Children)
-                    {
-                        if (val is YamlScalarNode scalar)
-                            vars[((YamlScalarNode)k).Value!] = scalar.Value ?? "";
-                    }
-                }
+                CopyScalars(value, parsed.VarsOf(parsed.HostVars, host));
             }
         }
+        CopyScalars(Get(group, "vars"), parsed.VarsOf(parsed.GroupVars, name));
         if (Get(group, "children") is YamlMappingNode children)
         {
             foreach (var (key, value) in children.Children)
-                CollectGroup(((YamlScalarNode)key).Value!, value as YamlMappingNode ?? new YamlMappingNode(), hostVars, groups);
+            {
+                var child = ((YamlScalarNode)key).Value!;
+                parsed.AddChild(name, child);
+                CollectGroup(child, value as YamlMappingNode ?? new YamlMappingNode(), parsed);
+            }
+        }
+    }
+
+    private static void CopyScalars(YamlNode? node, Dictionary<string, string> into)
+    {
+        if (node is not YamlMappingNode map)
+            return;
+        foreach (var (k, val) in map.Children)
+        {
+            if (val is YamlScalarNode scalar)
+                into[((YamlScalarNode)k).Value!] = scalar.Value ?? "";
         }
     }
 
@@ -64,10 +94,9 @@ public static class KubesprayInventory
 
     public static Inventory ParseIni(string text, string source, string cluster)
     {
-        var hostVars = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        var groups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var childGroups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        string? section = null;
+        var parsed = new Parsed();
+        // Hosts before the first [group] are Ansible's "ungrouped".
+        var section = "ungrouped";
         var lineNo = 0;
         foreach (var raw in text.Split('\n'))
         {
@@ -82,52 +111,169 @@ public static class KubesprayInventory
                 section = line[1..^1].Trim();
                 continue;
             }
-            if (section is null)
-                throw new DrException($"{source}:{lineNo}: host line outside any [group]", FailureKind.Usage);
-            var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (section.EndsWith(":vars", StringComparison.Ordinal))
-                continue; // group variables: not needed to find masters
+            {
+                // key=value, the value being the rest of the line (it may hold spaces).
+                var eq = line.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                    throw new DrException($"{source}:{lineNo}: '{line}' in [{section}] is not key=value", FailureKind.Usage);
+                parsed.VarsOf(parsed.GroupVars, section[..^":vars".Length])[line[..eq].Trim()] = Unquote(line[(eq + 1)..].Trim());
+                continue;
+            }
+            var words = Words(line, source, lineNo);
             if (section.EndsWith(":children", StringComparison.Ordinal))
             {
-                var parent = section[..^":children".Length];
-                (childGroups.TryGetValue(parent, out var c) ? c : childGroups[parent] = []).Add(words[0]);
+                parsed.AddChild(section[..^":children".Length], words[0]);
                 continue;
             }
             var host = words[0];
-            (groups.TryGetValue(section, out var g) ? g : groups[section] = []).Add(host);
-            var vars = hostVars.TryGetValue(host, out var v) ? v : hostVars[host] = new Dictionary<string, string>(StringComparer.Ordinal);
+            parsed.HostsOf(section).Add(host);
+            var vars = parsed.VarsOf(parsed.HostVars, host);
             foreach (var word in words.Skip(1))
             {
                 var eq = word.IndexOf('=', StringComparison.Ordinal);
                 if (eq <= 0)
                     throw new DrException($"{source}:{lineNo}: '{word}' is not key=value", FailureKind.Usage);
-                vars[word[..eq]] = word[(eq + 1)..].Trim('"', '\'');
+                vars[word[..eq]] = word[(eq + 1)..];
             }
         }
-        // A group's members include those of its child groups.
-        foreach (var (parent, children) in childGroups)
-        {
-            var members = groups.TryGetValue(parent, out var g) ? g : groups[parent] = [];
-            foreach (var child in children)
-                members.AddRange(groups.GetValueOrDefault(child) ?? []);
-        }
-        return Build(hostVars, groups, source, cluster);
+        return Build(parsed, source, cluster);
     }
 
-    private static Inventory Build(Dictionary<string, Dictionary<string, string>> hostVars, Dictionary<string, List<string>> groups, string source, string cluster)
+    /// <summary>
+    /// Splits a host line as Ansible does (shlex): whitespace separates words, except inside single
+    /// or double quotes, which are removed (key="/path/with spaces/id_rsa").
+    /// </summary>
+    public static List<string> Words(string line, string source, int lineNo)
     {
-        var group = MasterGroups.FirstOrDefault(g => groups.TryGetValue(g, out var members) && members.Count > 0)
-            ?? throw new DrException($"{source}: no host in an [etcd] or [kube_control_plane] group", FailureKind.Usage);
-        var masters = new List<MasterHost>();
-        foreach (var host in groups[group].Distinct())
+        var words = new List<string>();
+        var current = new System.Text.StringBuilder();
+        var inWord = false;
+        char? quote = null;
+        for (var i = 0; i < line.Length; i++)
         {
-            var vars = hostVars.GetValueOrDefault(host) ?? [];
-            var address = vars.GetValueOrDefault("ansible_host") ?? vars.GetValueOrDefault("access_ip") ?? vars.GetValueOrDefault("ip") ?? host;
-            int? port = vars.TryGetValue("ansible_port", out var p) && int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
-            masters.Add(new MasterHost(host, address, port, vars.GetValueOrDefault("ansible_user")));
+            var c = line[i];
+            if (quote is { } q)
+            {
+                if (c == q)
+                    quote = null;
+                else if (c == '\\' && q == '"' && i + 1 < line.Length && line[i + 1] is '"' or '\\')
+                    current.Append(line[++i]);
+                else
+                    current.Append(c);
+            }
+            else if (c is '"' or '\'')
+            {
+                quote = c;
+                inWord = true;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inWord)
+                    words.Add(current.ToString());
+                current.Clear();
+                inWord = false;
+            }
+            else if (c == '#' && !inWord)
+            {
+                break; // a comment after the host's variables
+            }
+            else
+            {
+                current.Append(c);
+                inWord = true;
+            }
         }
-        var first = hostVars.GetValueOrDefault(groups[group][0]) ?? [];
-        var ssh = new SshSettings(IdentityFile: first.GetValueOrDefault("ansible_ssh_private_key_file"));
-        return new Inventory(cluster, ssh, masters);
+        if (quote is not null)
+            throw new DrException($"{source}:{lineNo}: unterminated {quote} quote", FailureKind.Usage);
+        if (inWord)
+            words.Add(current.ToString());
+        return words;
+    }
+
+    private static string Unquote(string value) =>
+        value.Length >= 2 && (value[0] == '"' && value[^1] == '"' || value[0] == '\'' && value[^1] == '\'') ? value[1..^1] : value;
+
+    private static Inventory Build(Parsed parsed, string source, string cluster)
+    {
+        var group = MasterGroups.FirstOrDefault(g => Members(parsed, g).Count > 0)
+            ?? throw new DrException($"{source}: no host in an [etcd] or [kube_control_plane] group", FailureKind.Usage);
+        var depth = Depths(parsed);
+        var masters = new List<MasterHost>();
+        foreach (var host in Members(parsed, group))
+        {
+            var vars = EffectiveVars(parsed, depth, host);
+            var address = First(vars, "ansible_host", "ansible_ssh_host") ?? vars.GetValueOrDefault("access_ip") ?? vars.GetValueOrDefault("ip") ?? host;
+            var portText = First(vars, "ansible_port", "ansible_ssh_port");
+            int? port = null;
+            if (portText is not null)
+            {
+                port = int.TryParse(portText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsedPort) && parsedPort is > 0 and < 65536
+                    ? parsedPort
+                    : throw new DrException($"{source}: {host}: ansible_port '{portText}' is not a port number", FailureKind.Usage);
+            }
+            masters.Add(new MasterHost(host, address, port, First(vars, "ansible_user", "ansible_ssh_user"),
+                IdentityFile: First(vars, "ansible_ssh_private_key_file", "ansible_private_key_file")));
+        }
+        return new Inventory(cluster, new SshSettings(), masters);
+    }
+
+    private static string? First(Dictionary<string, string> vars, params string[] names) =>
+        names.Select(n => vars.GetValueOrDefault(n)).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+
+    /// <summary>A group's hosts, its child groups' included, in inventory order, each once.</summary>
+    private static List<string> Members(Parsed parsed, string group)
+    {
+        var result = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Visit(string g)
+        {
+            if (!seen.Add("group:" + g))
+                return;
+            foreach (var h in parsed.Hosts.GetValueOrDefault(g) ?? [])
+            {
+                if (seen.Add(h))
+                    result.Add(h);
+            }
+            foreach (var child in parsed.Children.GetValueOrDefault(g) ?? [])
+                Visit(child);
+        }
+        Visit(group);
+        return result;
+    }
+
+    /// <summary>Ansible's group depth: `all` is 0, a group is one deeper than its deepest parent.</summary>
+    private static Dictionary<string, int> Depths(Parsed parsed)
+    {
+        var depth = new Dictionary<string, int>(StringComparer.Ordinal) { ["all"] = 0 };
+        void Set(string g, int d, int guard)
+        {
+            if (guard > 64 || depth.TryGetValue(g, out var known) && known >= d)
+                return;
+            depth[g] = d;
+            foreach (var child in parsed.Children.GetValueOrDefault(g) ?? [])
+                Set(child, d + 1, guard + 1);
+        }
+        foreach (var g in parsed.Hosts.Keys.Concat(parsed.GroupVars.Keys).Where(g => g != "all"))
+            Set(g, 1, 0);
+        foreach (var child in parsed.Children.GetValueOrDefault("all") ?? [])
+            Set(child, 1, 0);
+        return depth;
+    }
+
+    /// <summary>all's vars, then every group the host is in by depth and name, then the host's own.</summary>
+    private static Dictionary<string, string> EffectiveVars(Parsed parsed, Dictionary<string, int> depth, string host)
+    {
+        var vars = new Dictionary<string, string>(parsed.GroupVars.GetValueOrDefault("all") ?? [], StringComparer.Ordinal);
+        var groups = depth.Keys.Where(g => g != "all" && Members(parsed, g).Contains(host))
+            .OrderBy(g => depth[g]).ThenBy(g => g, StringComparer.Ordinal);
+        foreach (var g in groups)
+        {
+            foreach (var (k, v) in parsed.GroupVars.GetValueOrDefault(g) ?? [])
+                vars[k] = v;
+        }
+        foreach (var (k, v) in parsed.HostVars.GetValueOrDefault(host) ?? [])
+            vars[k] = v;
+        return vars;
     }
 }

@@ -55,7 +55,7 @@ public sealed class OpenSshHost : IRemoteHost
             args.AddRange(["-F", config]);
         if (_ssh.KnownHostsFile is { } knownHosts)
             args.AddRange(["-o", $"UserKnownHostsFile={knownHosts}", "-o", "GlobalKnownHostsFile=/dev/null"]);
-        if (_ssh.IdentityFile is { } identity)
+        if ((_master.IdentityFile ?? _ssh.IdentityFile) is { } identity)
             args.AddRange(["-i", identity, "-o", "IdentitiesOnly=yes"]);
         if ((_master.Port ?? _ssh.Port) is { } port)
             args.AddRange(["-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -76,7 +76,7 @@ public sealed class OpenSshHost : IRemoteHost
             StandardInputBytes = options.Stdin,
             Timeout = options.Timeout ?? _options.EffectiveCommandTimeout,
         }, ct).ConfigureAwait(false);
-        if (SshErrorClassifier.Classify(Name, result.ExitCode, result.Stderr, options.Privileged) is { } failure)
+        if (await ClassifyAsync(result, options.Privileged, ct).ConfigureAwait(false) is { } failure)
             throw failure;
         return result;
     }
@@ -94,10 +94,35 @@ public sealed class OpenSshHost : IRemoteHost
         var remote = await RemoteCommandAsync(argv, options.Privileged, ct).ConfigureAwait(false);
         var result = await StreamingProcess.RunAsync("ssh", [.. SshArguments(), remote], stdin, stdout,
             options.Timeout ?? _options.EffectiveCommandTimeout, ct).ConfigureAwait(false);
-        if (SshErrorClassifier.Classify(Name, result.ExitCode, result.Stderr, options.Privileged) is { } failure)
+        if (await ClassifyAsync(result, options.Privileged, ct).ConfigureAwait(false) is { } failure)
             throw failure;
         if (result.ExitCode != 0)
             throw RemoteException.CommandFailed(Name, argv, result);
+    }
+
+    /// <summary>
+    /// ssh exits 255 for its own failures and also passes a remote 255 through. Which one it was is
+    /// told by the shared master connection: still running after the command means ssh got there.
+    /// </summary>
+    private async Task<RemoteException?> ClassifyAsync(ProcessResult result, bool privileged, CancellationToken ct)
+    {
+        var alive = result.ExitCode == 255 && await MasterConnectionAliveAsync(ct).ConfigureAwait(false);
+        return SshErrorClassifier.Classify(Name, result.ExitCode, result.Stderr, privileged, alive);
+    }
+
+    /// <summary>`ssh -O check`: exit 0 ("Master running") when the ControlMaster connection is up.</summary>
+    public async Task<bool> MasterConnectionAliveAsync(CancellationToken ct)
+    {
+        try
+        {
+            var check = await ProcessRunner.RunAsync("ssh", ["-O", "check", .. SshArguments()],
+                new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(5) }, ct).ConfigureAwait(false);
+            return check.ExitCode == 0;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The one string ssh sends: the quoted argv, behind `sudo -n --` when needed.</summary>

@@ -30,11 +30,19 @@ public sealed class RemoteCluster : IAsyncDisposable
 
     public OpenSshHost Host(string name) => _hosts[name];
 
-    public async Task<IReadOnlyList<DiscoveredMaster>> DiscoverAsync(CancellationToken ct)
+    public Task<IReadOnlyList<DiscoveredMaster>> DiscoverAsync(CancellationToken ct) =>
+        DiscoverAsync(_hosts.Values.Select(h => (Inventory.Master(h.Name), (IRemoteHost)h)).ToList(), ct);
+
+    /// <summary>
+    /// Discovers every master at once. Whatever goes wrong on one master (its SSH, a hung command,
+    /// a file it cannot parse) is that master's error and the others go on: an operator in a
+    /// disaster needs the masters that answer. Only cancellation stops them all.
+    /// </summary>
+    public static async Task<IReadOnlyList<DiscoveredMaster>> DiscoverAsync(IReadOnlyList<(MasterHost Master, IRemoteHost Host)> hosts, CancellationToken ct)
     {
-        var tasks = _hosts.Values.Select(async host =>
+        var tasks = hosts.Select(async pair =>
         {
-            var master = Inventory.Master(host.Name);
+            var (master, host) = pair;
             try
             {
                 return new DiscoveredMaster(master, await TopologyDetector.DetectAsync(host, ct).ConfigureAwait(false), null);
@@ -43,19 +51,45 @@ public sealed class RemoteCluster : IAsyncDisposable
             {
                 return new DiscoveredMaster(master, null, ex);
             }
+            catch (TimeoutException ex)
+            {
+                return new DiscoveredMaster(master, null, new DrException($"{master.Name}: {FirstLine(ex.Message)}", FailureKind.Unreachable, ex));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                return new DiscoveredMaster(master, null, new DrException($"{master.Name}: unexpected {ex.GetType().Name} during discovery: {FirstLine(ex.Message)}", FailureKind.General, ex));
+            }
         });
         return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
+    /// <summary>The URL to reach a discovered member at: the inventory's etcdClientUrl when given
+    /// (a NAT, a load balancer, a name the certificate carries), else the first advertised client URL.</summary>
+    public static Uri? ClientUrl(DiscoveredMaster d)
+    {
+        if (d.Topology is null)
+            return null;
+        if (d.Master.EtcdClientUrl is { } configured)
+        {
+            return Uri.TryCreate(configured, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? uri
+                : throw new DrException($"{d.Master.Name}: etcdClientUrl '{configured}' is not an http:// or https:// URL", FailureKind.Usage);
+        }
+        return d.Topology.ClientUrls.Count > 0 ? new Uri(d.Topology.ClientUrls[0]) : null;
+    }
+
     /// <summary>
-    /// etcd access for the discovered members: every member's first client URL, TLS material read
+    /// etcd access for the discovered members: every member's <see cref="ClientUrl"/>, TLS material read
     /// from the first master that has it, and tunnels for endpoints not dialable from here (or for
     /// all of them with <paramref name="forceTunnel"/>).
     /// </summary>
     public async Task<EtcdConnectionOptions> EtcdConnectionAsync(IReadOnlyList<DiscoveredMaster> discovered, bool forceTunnel, TextWriter log, CancellationToken ct)
     {
-        var usable = discovered.Where(d => d.Topology is { ClientUrls.Count: > 0 }).ToList();
-        foreach (var d in discovered.Where(d => d.Topology is { ClientUrls.Count: 0 }))
+        var urls = discovered.Select(d => (Master: d, Url: ClientUrl(d))).ToList();
+        var usable = urls.Where(u => u.Url is not null).Select(u => u.Master).ToList();
+        foreach (var d in urls.Where(u => u.Url is null && u.Master.Topology is not null).Select(u => u.Master))
             await log.WriteLineAsync($"etcd-dr: {d.Master.Name}: {d.Topology!.ConfigFile} names no client URL; leaving this master out").ConfigureAwait(false);
         if (usable.Count == 0)
             throw new DrException(Failures.Summarize("no master could be discovered", discovered.Select(d => d.Error?.Message ?? $"{d.Master.Name}: no client URL").ToList()), FailureKind.Unreachable);
@@ -65,7 +99,7 @@ public sealed class RemoteCluster : IAsyncDisposable
         var via = new Dictionary<string, DnsEndPoint>(StringComparer.OrdinalIgnoreCase);
         foreach (var d in usable)
         {
-            var url = new Uri(d.Topology!.ClientUrls[0]);
+            var url = ClientUrl(d)!;
             endpoints.Add(url);
             if (forceTunnel || !await DialableAsync(url, ct).ConfigureAwait(false))
             {
@@ -79,7 +113,7 @@ public sealed class RemoteCluster : IAsyncDisposable
 
     private async Task<EtcdTls?> ReadTlsAsync(List<DiscoveredMaster> usable, CancellationToken ct)
     {
-        if (usable.All(d => !d.Topology!.ClientUrls[0].StartsWith("https", StringComparison.Ordinal)))
+        if (usable.All(d => ClientUrl(d)!.Scheme != Uri.UriSchemeHttps))
             return null;
         var problems = new List<string>();
         foreach (var d in usable)

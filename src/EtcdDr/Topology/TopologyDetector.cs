@@ -160,9 +160,25 @@ public static partial class TopologyDetector
 
     private static string? Sibling(string? file, string name) => file is null ? null : $"{Path.GetDirectoryName(file)}/{name}";
 
-    /// <summary>"registry.k8s.io/etcd:3.5.15-0" gives "3.5.15".</summary>
+    /// <summary>
+    /// "registry.k8s.io/etcd:3.5.15-0" gives "3.5.15". The tag is read from the last path segment
+    /// only, so a registry port ("registry.local:5000/etcd:3.5.9-0", usual when air-gapped) or a
+    /// digest ("...@sha256:...") is never taken for the version.
+    /// </summary>
     public static string? VersionFromImage(string? image) =>
-        image is not null && ImageTag().Match(image) is { Success: true } m ? m.Groups[1].Value : null;
+        ImageTagOf(image) is { } tag && ImageTag().Match(tag) is { Success: true } m ? m.Groups[1].Value : null;
+
+    /// <summary>The tag of an image reference, or null when it has none (a bare name or a digest only).</summary>
+    public static string? ImageTagOf(string? image)
+    {
+        if (string.IsNullOrEmpty(image))
+            return null;
+        var at = image.IndexOf('@', StringComparison.Ordinal);
+        var name = at >= 0 ? image[..at] : image;
+        var lastSegment = name[(name.LastIndexOf('/') + 1)..];
+        var colon = lastSegment.LastIndexOf(':');
+        return colon >= 0 && colon < lastSegment.Length - 1 ? lastSegment[(colon + 1)..] : null;
+    }
 
     private static string Missing(List<string> notes, string what, string host)
     {
@@ -170,7 +186,7 @@ public static partial class TopologyDetector
         return host;
     }
 
-    [GeneratedRegex(@":v?(\d+\.\d+\.\d+)")]
+    [GeneratedRegex(@"^v?(\d+\.\d+\.\d+)")]
     private static partial Regex ImageTag();
 
     [GeneratedRegex(@"etcd Version:\s*(\S+)")]
@@ -179,7 +195,9 @@ public static partial class TopologyDetector
     [GeneratedRegex(@"\b(docker|nerdctl)\s+run\b")]
     private static partial Regex DockerRun();
 
-    [GeneratedRegex(@"\s((?:[\w.-]+/)*[\w.-]*etcd[\w.-]*:[\w.-]+)")]
+    // An optional registry with a port (registry.local:5000/), path segments, then an etcd image
+    // with a tag and an optional digest.
+    [GeneratedRegex(@"\s((?:[\w.-]+(?::\d+)?/)?(?:[\w.-]+/)*[\w.-]*etcd[\w.-]*:[\w.-]+(?:@sha256:[0-9a-f]{64})?)")]
     private static partial Regex DockerImage();
 
     [GeneratedRegex(@"^EnvironmentFile=-?(\S+)", RegexOptions.Multiline)]

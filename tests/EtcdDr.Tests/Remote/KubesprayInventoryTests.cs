@@ -71,7 +71,10 @@ public class KubesprayInventoryTests
         Assert.Equal(["10.0.0.21", "10.0.0.22", "10.0.0.23"], inv.Masters.Select(m => m.Address));
         Assert.Equal(2222, inv.Master("node2").Port);
         Assert.Equal("ubuntu", inv.Master("node1").User);
-        Assert.Equal("~/.ssh/k8s", inv.Ssh.IdentityFile);
+        Assert.Equal("~/.ssh/k8s", inv.Master("node1").IdentityFile);
+        // node1's key is node1's: it is not lent to the other masters.
+        Assert.Null(inv.Master("node2").IdentityFile);
+        Assert.Null(inv.Ssh.IdentityFile);
     }
 
     [Fact]
@@ -101,5 +104,106 @@ public class KubesprayInventoryTests
     {
         var ex = Assert.Throws<DrException>(() => KubesprayInventory.ParseIni("[kube_node]\nw1\n", "inv.ini", "c"));
         Assert.Contains("no host in an [etcd]", ex.Message);
+    }
+
+    // As Kubespray's sample inventory and `ansible-inventory` read it: all.vars lowest, then group
+    // vars (a child group over its parent), host vars highest.
+    private const string HostsYamlWithVars = """
+        all:
+          vars:
+            ansible_user: deploy
+            ansible_ssh_private_key_file: /keys/all
+            ansible_port: 2200
+          hosts:
+            cp1: { ansible_host: 10.1.0.1 }
+            cp2: { ansible_host: 10.1.0.2, ansible_user: admin2 }
+            cp3: { ansible_host: 10.1.0.3, ansible_port: 22 }
+          children:
+            k8s_cluster:
+              vars:
+                ansible_ssh_private_key_file: /keys/k8s
+              children:
+                kube_control_plane:
+                  vars:
+                    ansible_ssh_private_key_file: /keys/cp
+                  hosts:
+                    cp1:
+                    cp2:
+            etcd:
+              hosts:
+                cp1:
+                cp2:
+                cp3:
+        """;
+
+    [Fact]
+    public void Yaml_all_vars_and_group_vars_apply_per_host_with_ansibles_precedence()
+    {
+        var inv = KubesprayInventory.ParseYaml(HostsYamlWithVars, "hosts.yaml", "prod");
+        Assert.Equal(["cp1", "cp2", "cp3"], inv.Masters.Select(m => m.Name));
+        Assert.Equal(("deploy", 2200, "/keys/cp"), (inv.Master("cp1").User, inv.Master("cp1").Port, inv.Master("cp1").IdentityFile));
+        Assert.Equal(("admin2", 2200, "/keys/cp"), (inv.Master("cp2").User, inv.Master("cp2").Port, inv.Master("cp2").IdentityFile));
+        // cp3 is only in etcd: all's key, its own port.
+        Assert.Equal(("deploy", 22, "/keys/all"), (inv.Master("cp3").User, inv.Master("cp3").Port, inv.Master("cp3").IdentityFile));
+    }
+
+    private const string IniWithVars = """
+        # hosts before any group are "ungrouped"
+        cp1 ansible_host=10.2.0.1 ansible_ssh_private_key_file="/home/ops/my keys/id_ed25519" ip=10.2.0.1
+        cp2 ansible_host=10.2.0.2 ansible_user='ops two'   # trailing comment
+        cp3 ansible_host=10.2.0.3
+
+        [all:vars]
+        ansible_user=deploy
+        ansible_port = 2201
+
+        [etcd]
+        cp1
+        cp2
+        cp3
+
+        [etcd:vars]
+        ansible_ssh_private_key_file=/keys/etcd group.pem
+        """;
+
+    [Fact]
+    public void Ini_vars_sections_quoted_values_and_ungrouped_hosts()
+    {
+        var inv = KubesprayInventory.ParseIni(IniWithVars, "inventory.ini", "prod");
+        Assert.Equal(["cp1", "cp2", "cp3"], inv.Masters.Select(m => m.Name));
+        Assert.Equal(new MasterHost("cp1", "10.2.0.1", 2201, "deploy", IdentityFile: "/home/ops/my keys/id_ed25519"), inv.Master("cp1"));
+        Assert.Equal(new MasterHost("cp2", "10.2.0.2", 2201, "ops two", IdentityFile: "/keys/etcd group.pem"), inv.Master("cp2"));
+        Assert.Equal(new MasterHost("cp3", "10.2.0.3", 2201, "deploy", IdentityFile: "/keys/etcd group.pem"), inv.Master("cp3"));
+    }
+
+    [Fact]
+    public void Ini_with_only_ungrouped_hosts_has_no_masters_and_says_so()
+    {
+        var ex = Assert.Throws<DrException>(() => KubesprayInventory.ParseIni("cp1 ansible_host=10.0.0.1\n", "inv.ini", "c"));
+        Assert.Contains("no host in an [etcd]", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("[etcd]\ncp1 ansible_host=\"10.0.0.1\n", "inv.ini:2: unterminated")]
+    [InlineData("[etcd]\ncp1 ansible_host\n", "inv.ini:2: 'ansible_host' is not key=value")]
+    [InlineData("[etcd]\ncp1\n[etcd:vars]\nnot-a-pair\n", "inv.ini:4:")]
+    [InlineData("[etcd\ncp1\n", "inv.ini:1: unterminated section")]
+    [InlineData("[etcd]\ncp1 ansible_port=ssh\n", "ansible_port 'ssh' is not a port")]
+    public void Ini_errors_name_file_and_line(string ini, string expected)
+    {
+        var ex = Assert.Throws<DrException>(() => KubesprayInventory.ParseIni(ini, "inv.ini", "c"));
+        Assert.Equal(FailureKind.Usage, ex.Kind);
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public async Task Per_host_identity_reaches_the_ssh_arguments()
+    {
+        var inv = KubesprayInventory.ParseIni(IniWithVars, "inventory.ini", "prod");
+        await using var host = new OpenSshHost(inv.Master("cp1"), inv.Ssh);
+        var args = host.SshArguments();
+        var i = args.ToList().IndexOf("-i");
+        Assert.Equal("/home/ops/my keys/id_ed25519", args[i + 1]);
+        Assert.Equal(["-p", "2201", "-l", "deploy", "10.2.0.1"], args.TakeLast(5));
     }
 }

@@ -43,6 +43,31 @@ public class SshErrorClassifierTests
     public void Sudo_without_nopasswd() =>
         Assert.Equal(RemoteFailure.SudoRequiresPassword, SshErrorClassifier.Classify("cp-1", 1, "sudo: a password is required\n", privileged: true)!.Failure);
 
+    [Theory]
+    [InlineData("bash: line 1: sudo: command not found\n")]
+    [InlineData("sh: 1: sudo: not found\n")]
+    public void Sudo_missing_is_its_own_failure(string stderr)
+    {
+        var failure = SshErrorClassifier.Classify("cp-1", 127, stderr, privileged: true)!;
+        Assert.Equal(RemoteFailure.SudoMissing, failure.Failure);
+        Assert.Contains("sudo is not installed", failure.Message);
+        // Not privileged: sudo was never asked for, so the 127 is the command's own.
+        Assert.Null(SshErrorClassifier.Classify("cp-1", 127, stderr, privileged: false));
+    }
+
+    [Fact]
+    public void Exit_255_with_the_connection_alive_is_the_commands_own()
+    {
+        // Even a message that reads like ssh's own is the command's when the master connection lives.
+        const string stderr = "ssh: connect to host 10.0.0.9 port 22: Connection refused\n";
+        Assert.Null(SshErrorClassifier.Classify("cp-1", 255, stderr, privileged: false, connectionAlive: true));
+        Assert.Equal(RemoteFailure.Unreachable, SshErrorClassifier.Classify("cp-1", 255, stderr, privileged: false, connectionAlive: false)!.Failure);
+        Assert.Equal(RemoteFailure.Unreachable, SshErrorClassifier.Classify("cp-1", 255, "mux_client_request_session: session request failed: Session open refused by peer", privileged: false, connectionAlive: true)!.Failure);
+        Assert.Equal(RemoteFailure.Unreachable, SshErrorClassifier.Classify("cp-1", 255, "channel 2: open failed: administratively prohibited: open failed\n", privileged: false, connectionAlive: true)!.Failure);
+        // A command's own "open failed" is still the command's.
+        Assert.Null(SshErrorClassifier.Classify("cp-1", 255, "backup: open failed: /x\n", privileged: false, connectionAlive: true));
+    }
+
     [Fact]
     public void A_remote_command_failing_is_not_an_ssh_failure() =>
         Assert.Null(SshErrorClassifier.Classify("cp-1", 2, "cat: /nope: No such file or directory", privileged: false));

@@ -25,7 +25,7 @@ public class TopologyDetectorTests
         WantedBy=multi-user.target
         """;
 
-    private const string KubesprayDockerUnit = """
+    internal const string KubesprayDockerUnit = """
         [Unit]
         Description=etcd docker wrapper
         Wants=docker.socket

@@ -21,44 +21,95 @@ public abstract class RemoteOperationsTests(RemoteLabFixture fixture)
     private bool Kubeadm => Flavor == LabFlavor.Kubeadm;
 
     [Fact]
-    public async Task Discover_reads_every_field_from_the_real_files()
+    public async Task Discover_reads_every_field_from_the_real_files_on_every_master()
     {
         var result = await CliRunner.RunAsync("discover", "-i", fixture.Inventory, "--output", "json");
         Assert.True(result.ExitCode == 0, result.ToString());
         using var json = JsonDocument.Parse(result.Stdout);
         var masters = json.RootElement.EnumerateArray().ToList();
-        Assert.Equal(3, masters.Count);
-        var t = masters.Single(m => m.GetProperty("master").GetString() == "master-2").GetProperty("topology");
-        string S(string name) => t.GetProperty(name).GetString()!;
-        string[] L(string name) => t.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToArray();
-        string C(string name) => t.GetProperty("certs").GetProperty(name).GetString()!;
+        Assert.Equal(["master-1", "master-2", "master-3"], masters.Select(m => m.GetProperty("master").GetString()));
+        var initialCluster = string.Join(',', Enumerable.Range(1, 3).Select(i => $"master-{i}=https://{Lab.Address(i)}:2380"));
+        for (var i = 1; i <= 3; i++)
+        {
+            var m = masters[i - 1];
+            Assert.False(m.TryGetProperty("error", out var error), $"master-{i}: {error}");
+            var t = m.GetProperty("topology");
+            // Nulls are left out of the JSON: an absent field reads as null here.
+            string? S(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetString() : null;
+            string[] L(string name) => t.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToArray();
+            var certs = t.GetProperty("certs");
+            string? C(string name) => S(certs, name);
+            var etcdctl = t.GetProperty("etcdctl");
+            var etcdutl = t.GetProperty("etcdutl");
 
-        Assert.Equal(Kubeadm ? "kubeadm" : "kubespray", S("flavor"));
-        Assert.Equal("master-2", S("memberName"));
-        Assert.Equal("/var/lib/etcd", S("dataDir"));
-        Assert.Equal([$"https://{Lab.Address(2)}:2380"], L("peerUrls"));
-        Assert.Equal([$"https://{Lab.Address(2)}:2379"], L("clientUrls"));
-        Assert.Equal(string.Join(',', Enumerable.Range(1, 3).Select(i => $"master-{i}=https://{Lab.Address(i)}:2380")), S("initialCluster"));
-        Assert.True(t.GetProperty("hasKubelet").GetBoolean());
-        if (Kubeadm)
-        {
-            Assert.Equal("/etc/kubernetes/manifests/etcd.yaml", S("configFile"));
-            Assert.Equal("3.5.16", S("etcdVersion")); // from the manifest's image tag
-            Assert.Equal("/etc/kubernetes/pki/etcd/ca.crt", C("trustedCa"));
-            Assert.Equal("/etc/kubernetes/pki/etcd/server.crt", C("serverCert"));
-            Assert.Equal("/etc/kubernetes/pki/etcd/peer.key", C("peerKey"));
-            Assert.Equal("/etc/kubernetes/pki/etcd/healthcheck-client.crt", C("clientCert"));
-            Assert.Equal("active", S("kubeletState"));
+            Assert.Equal($"master-{i}", S(t, "host"));
+            Assert.Equal($"master-{i}", S(t, "memberName"));
+            Assert.Equal("/var/lib/etcd", S(t, "dataDir"));
+            Assert.Equal([$"https://{Lab.Address(i)}:2380"], L("peerUrls"));
+            Assert.Equal([$"https://{Lab.Address(i)}:2379"], L("clientUrls"));
+            Assert.Equal(initialCluster, S(t, "initialCluster"));
+            Assert.True(t.GetProperty("hasKubelet").GetBoolean());
+            Assert.Equal("active", S(t, "kubeletState")); // the lab runs a kubelet on both flavors
+            Assert.Empty(t.GetProperty("notes").EnumerateArray());
+            // Debian's etcd-client has etcdctl but no etcdutl, and the lab adds none. For kubeadm,
+            // discovery then offers the one in the etcd image when a container CLI is on the master
+            // (the host's /usr/local shows through the lab's overlay, so a docker CLI there counts).
+            var runtimes = (await Lab.SshAsync(i, "for d in /usr/local/bin /usr/bin /opt/bin /usr/sbin; do for t in crictl docker; do [ -e $d/$t ] && echo $t $d/$t; done; done; true"))
+                .Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).OrderBy(l => l[0] == "crictl" ? 0 : 1).FirstOrDefault();
+            if (Kubeadm && runtimes is not null)
+                Assert.Equal((runtimes[0], runtimes[1], "registry.k8s.io/etcd:3.5.16-0"), (S(etcdutl, "kind"), S(etcdutl, "path"), S(etcdutl, "image")));
+            else
+                Assert.Equal(("none", null), (S(etcdutl, "kind"), S(etcdutl, "path")));
+            string[] certPaths;
+            if (Kubeadm)
+            {
+                const string pki = "/etc/kubernetes/pki/etcd";
+                Assert.Equal("kubeadm", S(t, "flavor"));
+                Assert.Equal("/etc/kubernetes/manifests/etcd.yaml", S(t, "configFile"));
+                Assert.Null(S(t, "initialClusterToken")); // kubeadm writes no --initial-cluster-token
+                Assert.Equal("registry.k8s.io/etcd:3.5.16-0", S(t, "image"));
+                Assert.Equal("3.5.16", S(t, "etcdVersion")); // from the manifest's image tag
+                certPaths = [$"{pki}/ca.crt", $"{pki}/server.crt", $"{pki}/server.key", $"{pki}/ca.crt", $"{pki}/peer.crt", $"{pki}/peer.key",
+                    $"{pki}/healthcheck-client.crt", $"{pki}/healthcheck-client.key"];
+                // The host's /usr/bin/etcdctl shows through the master's /usr (docs/lab.md).
+                Assert.Equal(("host", "/usr/bin/etcdctl"), (S(etcdctl, "kind"), S(etcdctl, "path")));
+            }
+            else
+            {
+                const string ssl = "/etc/ssl/etcd/ssl";
+                Assert.Equal("kubespray", S(t, "flavor"));
+                Assert.Equal("/etc/etcd.env", S(t, "configFile"));
+                Assert.Equal("k8s_etcd", S(t, "initialClusterToken"));
+                Assert.Null(S(t, "image"));
+                Assert.Equal("3.4.23", S(t, "etcdVersion")); // from /usr/local/bin/etcd --version
+                certPaths = [$"{ssl}/ca.pem", $"{ssl}/member-master-{i}.pem", $"{ssl}/member-master-{i}-key.pem", $"{ssl}/ca.pem",
+                    $"{ssl}/member-master-{i}.pem", $"{ssl}/member-master-{i}-key.pem", $"{ssl}/admin-master-{i}.pem", $"{ssl}/admin-master-{i}-key.pem"];
+                Assert.Equal(("host", "/usr/local/bin/etcdctl"), (S(etcdctl, "kind"), S(etcdctl, "path")));
+            }
+            Assert.Equal(certPaths, new[] { "trustedCa", "serverCert", "serverKey", "peerTrustedCa", "peerCert", "peerKey", "clientCert", "clientKey" }.Select(C));
+            // Every path discovery reported is really there on that master (and the tools run).
+            var present = await Lab.SshOkAsync(i, $"ls -1 {string.Join(' ', certPaths.Distinct())} {S(etcdctl, "path")} && {S(etcdctl, "path")} version");
+            Assert.All(certPaths, p => Assert.Contains(p + "\n", present));
+            Assert.Contains("etcdctl version: 3.4.23", present);
         }
-        else
-        {
-            Assert.Equal("/etc/etcd.env", S("configFile"));
-            Assert.Equal("3.4.23", S("etcdVersion")); // from /usr/local/bin/etcd --version
-            Assert.Equal("/etc/ssl/etcd/ssl/ca.pem", C("trustedCa"));
-            Assert.Equal("/etc/ssl/etcd/ssl/member-master-2.pem", C("serverCert"));
-            Assert.Equal("/etc/ssl/etcd/ssl/admin-master-2.pem", C("clientCert"));
-            Assert.Equal("/usr/local/bin/etcdctl", t.GetProperty("etcdctl").GetProperty("path").GetString());
-        }
+    }
+
+    [Fact]
+    public async Task Discover_reports_an_unreachable_master_and_still_finds_the_others()
+    {
+        using var dir = TempDirectory.Create();
+        var inventory = InventoryFile.Load(fixture.Inventory);
+        // Nothing listens on .9: a closed port on loopback, refused at once.
+        var withGhost = inventory with { Masters = [.. inventory.Masters, new MasterHost("ghost", Lab.Address(9))] };
+        File.WriteAllText(dir.Combine("ghost.yaml"), InventoryFile.Serialize(withGhost));
+        var result = await CliRunner.RunAsync("discover", "-i", dir.Combine("ghost.yaml"), "--output", "json");
+        Assert.True(result.ExitCode == 6, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        var byName = json.RootElement.EnumerateArray().ToDictionary(m => m.GetProperty("master").GetString()!);
+        Assert.All(Enumerable.Range(1, 3), i => Assert.True(byName[$"master-{i}"].TryGetProperty("topology", out _), result.ToString()));
+        var error = byName["ghost"].GetProperty("error").GetString()!;
+        Assert.StartsWith("ghost: cannot reach the host over SSH", error);
+        Assert.Contains("Connection refused", error);
     }
 
     private static async Task AssertRestores(string snapshot, string key, string value)
@@ -93,6 +144,42 @@ public abstract class RemoteOperationsTests(RemoteLabFixture fixture)
     }
 
     [Fact]
+    public async Task Remote_snapshot_falls_back_to_ssh_tunnels_when_2379_is_blocked_from_the_operator()
+    {
+        // Block port 2379 of every master for everyone but that master's own processes (its sshd
+        // makes the tunnel's far end), like `lab break cut-off` but for the client port only.
+        var cgroup = LabCgroup.For(Lab.State);
+        Assert.True(cgroup is not null, "no cgroup2 mount: the lab cannot tell the master's traffic from the operator's");
+        var rules = Enumerable.Range(1, 3).Select(i => new[]
+        {
+            "OUTPUT", "-d", Lab.Address(i) + "/32", "-p", "tcp", "--dport", "2379", "-m", "cgroup", "!", "--path", cgroup!.RelativePath($"master-{i}"),
+            "-m", "comment", "--comment", "etcd-dr test: operator cut from 2379", "-j", "REJECT", "--reject-with", "tcp-reset",
+        }).ToList();
+        using (var client = Lab.Client(1, 2, 3))
+            await client.PutAsync("/remote/tunnel-canary", "fallback", default);
+        try
+        {
+            foreach (var rule in rules)
+                (await ProcessRunner.RunAsync("iptables", ["-w", "5", "-I", .. rule])).EnsureSuccess("iptables -I");
+            Assert.False(await Lab.MemberHealthyAsync(1)); // the block works: no direct route to etcd
+            Assert.True((await Lab.SshAsync(1, "true")).Succeeded); // and SSH still does
+
+            using var dir = TempDirectory.Create();
+            var result = await CliRunner.RunAsync("snapshot", "save", "-i", fixture.Inventory, "-o", dir.Combine("s.db"), "--output", "json");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            foreach (var i in Enumerable.Range(1, 3))
+                Assert.Contains($"master-{i}: {Lab.Address(i)}:2379 is reached through an SSH tunnel", result.Stderr);
+            await AssertRestores(dir.Combine("s.db"), "/remote/tunnel-canary", "fallback");
+        }
+        finally
+        {
+            foreach (var rule in rules)
+                await ProcessRunner.RunAsync("iptables", ["-w", "5", "-D", .. rule]);
+        }
+        Assert.True(await Lab.MemberHealthyAsync(1));
+    }
+
+    [Fact]
     public async Task Remote_snapshot_with_one_master_down()
     {
         await Lab.LabAsync("break", "stop-etcd", "--host", "master-1");
@@ -119,14 +206,44 @@ public abstract class RemoteOperationsTests(RemoteLabFixture fixture)
     [Fact]
     public async Task Pki_backup_from_a_master_decrypts_with_age_and_matches_the_files_there()
     {
+        var backup = await PkiBackupMatchesTheMasterAsync(2);
+        Assert.DoesNotContain("discovery could not tell", backup.Stderr);
+    }
+
+    [Fact]
+    public async Task Pki_backup_without_flavor_works_on_a_master_whose_etcd_is_stopped()
+    {
+        await Lab.LabAsync("break", "stop-etcd", "--host", "master-3");
+        try
+        {
+            await Lab.WaitDownAsync(3);
+            var backup = await PkiBackupMatchesTheMasterAsync(3);
+            // kubeadm: the manifest is parked, so discovery cannot say and the files decide.
+            // Kubespray: /etc/etcd.env still names the member, so discovery says it as usual.
+            if (Kubeadm)
+                Assert.Contains("taking the kubeadm set because /etc/kubernetes/pki exists", backup.Stderr);
+            else
+                Assert.DoesNotContain("discovery could not tell", backup.Stderr);
+        }
+        finally
+        {
+            await Lab.LabAsync("heal", "--host", "master-3");
+            await Lab.WaitHealthyAsync(3);
+        }
+    }
+
+    /// <summary>`pki backup --host master-N` (flavor left to the tool), decrypted with the real age CLI and compared with the master's files.</summary>
+    private async Task<CliRunner.CliResult> PkiBackupMatchesTheMasterAsync(int index)
+    {
         using var dir = TempDirectory.Create();
         var identity = X25519Identity.Generate();
         File.WriteAllText(dir.Combine("ops.key"), identity + "\n");
         var archive = dir.Combine("pki.tar.age");
 
-        var backup = await CliRunner.RunAsync("pki", "backup", "-i", fixture.Inventory, "--host", "master-2", "-o", archive, "-r", identity.Recipient.ToString()!);
+        var backup = await CliRunner.RunAsync("pki", "backup", "-i", fixture.Inventory, "--host", $"master-{index}", "-o", archive, "-r", identity.Recipient.ToString()!);
         Assert.True(backup.ExitCode == 0, backup.ToString());
-        Assert.Contains("master-2:/", backup.Stdout);
+        Assert.Contains($"master-{index}:/", backup.Stdout);
+        Assert.Contains(Kubeadm ? "[kubeadm]" : "[kubespray]", backup.Stdout);
 
         var tar = dir.Combine("pki.tar");
         (await ProcessRunner.RunAsync(AgeTools.Age, ["-d", "-i", dir.Combine("ops.key"), "-o", tar, archive])).EnsureSuccess("age -d");
@@ -135,14 +252,16 @@ public abstract class RemoteOperationsTests(RemoteLabFixture fixture)
 
         string[] expected = Kubeadm
             ? ["etc/kubernetes/pki/ca.key", "etc/kubernetes/pki/etcd/peer.key", "etc/kubernetes/admin.conf"]
-            : ["etc/ssl/etcd/ssl/ca-key.pem", "etc/ssl/etcd/ssl/member-master-2-key.pem", "etc/etcd.env"];
+            : ["etc/ssl/etcd/ssl/ca-key.pem", $"etc/ssl/etcd/ssl/member-master-{index}-key.pem", "etc/etcd.env"];
+        var remote = (await Lab.SshOkAsync(index, "sha256sum " + string.Join(' ', expected.Select(r => "/" + r))))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split("  ")).ToDictionary(f => f[1].TrimStart('/'), f => f[0]);
         foreach (var relative in expected)
         {
             var local = Path.Combine(extracted, relative);
             Assert.True(File.Exists(local), $"{relative} is not in the archive");
-            var remote = await Lab.SshOkAsync(2, $"sha256sum /{relative}");
-            Assert.Equal(remote.Split(' ')[0], Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(local))));
+            Assert.Equal(remote[relative], Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(local))));
         }
+        return backup;
     }
 
     [Fact]
