@@ -72,6 +72,7 @@ public sealed class ScheduledSnapshotRun(TimeProvider time)
             await using var opened = new OpenedStores();
             // A destination that cannot be opened (no credentials for it) fails alone.
             var destinations = config.Destinations.Select(url => (ISnapshotDestination)StoreDestination.For(opened.TryOpen(url), config.Cluster)).ToList();
+            StoreDestination.RequireOneUsable(destinations);
             // Encrypted whenever the config names recipients: a snapshot holds every Secret.
             var encryption = config.Recipients is { Count: > 0 } names
                 ? new SnapshotEncryption(names.Select(PkiVault.Age.AgeRecipient.Parse).ToList(), names)

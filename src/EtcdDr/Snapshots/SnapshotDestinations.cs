@@ -89,6 +89,20 @@ public sealed class StoreDestination : ISnapshotDestination
         return opening.Store is { } store ? new StoreDestination(store, cluster) : Unavailable(opening.Url.Original, opening.Error!, cluster);
     }
 
+    /// <summary>
+    /// Refuses before etcd streams anything when no destination can be used at all (the only one
+    /// lacks credentials, say): there is nothing to stream for, and the error is the store's own.
+    /// </summary>
+    public static void RequireOneUsable(IReadOnlyList<ISnapshotDestination> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(destinations);
+        var unavailable = destinations.OfType<StoreDestination>().Where(d => d._openError is not null).ToList();
+        if (destinations.Count == 0 || unavailable.Count < destinations.Count)
+            return;
+        throw new DrException(Failures.Summarize("no destination can be opened", unavailable.Select(d => $"{d.Description}: {d._openError!.Message}").ToList()),
+            unavailable[0]._openError!.Kind, unavailable[0]._openError);
+    }
+
     /// <summary>The store written to; null when it could not be opened. Prune-after-save uses this
     /// object, not the description, to find the store a copy went to.</summary>
     public ISnapshotStore? Store { get; }

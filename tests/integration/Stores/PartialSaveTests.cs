@@ -80,6 +80,19 @@ public sealed class PartialSaveTests(S3rverFixture s3, AzuriteFixture azure, Sin
     }
 
     [Fact]
+    public async Task With_no_usable_destination_at_all_nothing_is_streamed_and_the_exit_is_2()
+    {
+        using (Environment(azureKey: null))
+        {
+            var save = await SaveAsync(AzureUrl());
+            Assert.True(save.ExitCode == 2, save.ToString());
+            Assert.Contains("no destination can be opened", save.Stderr);
+            Assert.Contains("AZURE_STORAGE_KEY", save.Stderr);
+            Assert.Empty(save.Stdout);
+        }
+    }
+
+    [Fact]
     public async Task An_azure_destination_with_a_wrong_key_fails_alone()
     {
         using var dir = TempDirectory.Create();

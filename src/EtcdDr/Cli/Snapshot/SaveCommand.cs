@@ -52,6 +52,7 @@ public static class SaveCommand
                 destinations.Add(new LocalFileDestination(path, parse.GetValue(force)));
             foreach (var url in parse.GetValue(to) ?? [])
                 destinations.Add(StoreDestination.For(stores.TryOpen(url), SnapshotCommands.RequireCluster(parse.GetValue(cluster) ?? access.Cluster, "--to")));
+            StoreDestination.RequireOneUsable(destinations);
 
             var encryption = await keys.EncryptionAsync(parse, access.Recipients, env, ct).ConfigureAwait(false);
             using var client = new EtcdClient(access.Options);
