@@ -28,7 +28,7 @@ public sealed class ScheduledSnapshotRun(TimeProvider time)
         }
         finally
         {
-            // Whatever ended the run (a bad recipient, a full disk, a YAML slip, the unit's timeout
+            // Whatever ended the run (a bad recipient, a full disk, the unit's timeout
             // cancelling it), the metrics must count an attempt and a failure, or the alerts on
             // them go blind exactly when something is wrong.
             await WriteMetricsAsync(config, result, time.GetElapsedTime(started), log).ConfigureAwait(false);
