@@ -80,6 +80,34 @@ public sealed class PartialSaveTests(S3rverFixture s3, AzuriteFixture azure, Sin
     }
 
     [Fact]
+    public async Task On_a_master_an_azure_destination_without_credentials_fails_alone()
+    {
+        using var dir = TempDirectory.Create();
+        var good = dir.Combine("backups");
+        var bad = AzureUrl();
+        var metrics = dir.Combine("metrics", "etcd_dr.prom");
+        File.WriteAllText(dir.Combine("config.yaml"), $"""
+            cluster: prod
+            destinations: [ "{bad}", "file://{good}" ]
+            lock: {"{"} file: {dir.Combine("snapshot.lock")} {"}"}
+            metrics: {"{"} textfile: {metrics} {"}"}
+            etcd: {"{"} endpoints: [ "{etcd.Cluster.Endpoints[0]}" ] {"}"}
+            """);
+        using (Environment(azureKey: null))
+        {
+            var run = await CliRunner.RunAsync("snapshot", "save", "--config", dir.Combine("config.yaml"));
+            Assert.True(run.ExitCode == 6, run.ToString());
+            Assert.Contains("no Azure Storage credentials", run.Stderr);
+            Assert.Equal((0, 1, 1), await ListAsync("file://" + good));
+        }
+        var values = EtcdDr.Schedule.TextfileMetrics.Read(File.ReadAllText(metrics));
+        Assert.Equal(1, values["failures_total"]);
+        Assert.True(values["last_success_timestamp_seconds"] > 0);
+        using (Environment(Azurite.AccountKey))
+            Assert.Equal((0, 0, 0), await ListAsync(bad));
+    }
+
+    [Fact]
     public async Task With_no_usable_destination_at_all_nothing_is_streamed_and_the_exit_is_2()
     {
         using (Environment(azureKey: null))
