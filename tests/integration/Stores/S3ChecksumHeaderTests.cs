@@ -21,15 +21,28 @@ public sealed class S3ChecksumHeaderTests
     /// <summary>A one-bucket S3 imitation on 127.0.0.1 that records every request.</summary>
     private sealed class CapturingS3 : IDisposable
     {
-        private readonly HttpListener _listener = new();
+        private readonly HttpListener _listener;
         private readonly Task _loop;
 
         public CapturingS3()
         {
-            var port = LoopbackAddresses.FreePort(IPAddress.Loopback);
-            Endpoint = new Uri($"http://127.0.0.1:{port}/");
-            _listener.Prefixes.Add(Endpoint.ToString());
-            _listener.Start();
+            // A free port can be taken between the probe and the bind by a parallel test: try again.
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = LoopbackAddresses.FreePort(IPAddress.Loopback);
+                Endpoint = new Uri($"http://127.0.0.1:{port}/");
+                _listener = new HttpListener();
+                _listener.Prefixes.Add(Endpoint.ToString());
+                try
+                {
+                    _listener.Start();
+                    break;
+                }
+                catch (HttpListenerException) when (attempt < 5)
+                {
+                    _listener.Abort();
+                }
+            }
             _loop = Task.Run(ServeAsync);
         }
 
@@ -72,7 +85,8 @@ public sealed class S3ChecksumHeaderTests
 
         public void Dispose()
         {
-            _listener.Stop();
+            // Close alone: Stop then Close makes the managed listener re-bind the port to unbind it,
+            // which fails when another test has the port by then.
             _listener.Close();
             _loop.Wait(TimeSpan.FromSeconds(5));
         }
