@@ -17,14 +17,39 @@ public sealed class ScheduledSnapshotRun(TimeProvider time)
 {
     public async Task<ScheduledRunResult> RunAsync(ScheduleConfig config, TextWriter log, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(log);
         var started = time.GetTimestamp();
-        var result = await RunLockedAsync(config, log, ct).ConfigureAwait(false);
-        if (config.Metrics?.Textfile is { } textfile)
+        ScheduledRunResult? result = null;
+        try
         {
-            await TextfileMetrics.WriteAsync(textfile, config.Cluster, result.Outcome, result.Save?.Manifest, time.GetElapsedTime(started), time.GetUtcNow(), ct)
-                .ConfigureAwait(false);
+            result = await RunLockedAsync(config, log, ct).ConfigureAwait(false);
+            return result;
         }
-        return result;
+        finally
+        {
+            // Whatever ended the run (a bad recipient, a full disk, the unit's timeout
+            // cancelling it), the metrics must count an attempt and a failure, or the alerts on
+            // them go blind exactly when something is wrong.
+            await WriteMetricsAsync(config, result, time.GetElapsedTime(started), log).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteMetricsAsync(ScheduleConfig config, ScheduledRunResult? result, TimeSpan duration, TextWriter log)
+    {
+        if (config.Metrics?.Textfile is not { } textfile)
+            return;
+        try
+        {
+            // Not the run's token: a cancelled run is exactly one whose failure must be recorded.
+            await TextfileMetrics.WriteAsync(textfile, config.Cluster, result?.Outcome ?? RunOutcome.Failed, result?.Save?.Manifest, duration, time.GetUtcNow(),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (result is null && ex is IOException or UnauthorizedAccessException)
+        {
+            // The run already failed with its own error, which is the one to report.
+            await log.WriteLineAsync($"warning: could not write {textfile}: {ex.Message}").ConfigureAwait(false);
+        }
     }
 
     private async Task<ScheduledRunResult> RunLockedAsync(ScheduleConfig config, TextWriter log, CancellationToken ct)
@@ -45,32 +70,19 @@ public sealed class ScheduledSnapshotRun(TimeProvider time)
             }
 
             await using var opened = new OpenedStores();
-            var stores = config.Destinations.Select(opened.Open).ToList();
+            // A destination that cannot be opened (no credentials for it) fails alone.
+            var destinations = config.Destinations.Select(url => (ISnapshotDestination)StoreDestination.For(opened.TryOpen(url), config.Cluster)).ToList();
+            StoreDestination.RequireOneUsable(destinations);
             // Encrypted whenever the config names recipients: a snapshot holds every Secret.
             var encryption = config.Recipients is { Count: > 0 } names
                 ? new SnapshotEncryption(names.Select(PkiVault.Age.AgeRecipient.Parse).ToList(), names)
                 : null;
-            var request = new SnapshotSaveRequest(stores.Select(s => (ISnapshotDestination)new StoreDestination(s, config.Cluster)).ToList(), encryption);
+            var request = new SnapshotSaveRequest(destinations, encryption);
             var save = await new SnapshotSaver(client, time).SaveAsync(request, null, log, ct).ConfigureAwait(false);
 
             var problems = save.Destinations.Where(d => !d.Succeeded).Select(d => $"{d.Destination}: {d.Error}").ToList();
             if (config.Retention?.ToPolicy() is { IsEmpty: false } policy)
-            {
-                // Prune only stores that just received a good copy.
-                foreach (var store in stores.Where(s => save.Destinations.Any(d => d.Succeeded && d.Destination == s.Description)))
-                {
-                    try
-                    {
-                        var pruned = await SnapshotPruner.PruneAsync(store, config.Cluster, policy, dryRun: false, ct).ConfigureAwait(false);
-                        if (pruned.Deleted.Count > 0)
-                            await log.WriteLineAsync($"{store.Description}: pruned {pruned.Deleted.Count} snapshots ({policy})").ConfigureAwait(false);
-                    }
-                    catch (DrException ex)
-                    {
-                        problems.Add($"prune: {ex.Message}");
-                    }
-                }
-            }
+                problems.AddRange(await PruneAfterSave.RunAsync(destinations, save, config.Cluster, policy, log, ct).ConfigureAwait(false));
             return new ScheduledRunResult(problems.Count > 0 ? RunOutcome.Partial : RunOutcome.Success, save, problems);
         }
         catch (DrException ex)

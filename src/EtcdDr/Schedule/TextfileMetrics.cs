@@ -9,9 +9,12 @@ public enum RunOutcome { Success, Partial, Failed, SkippedNotLeader, SkippedBusy
 
 /// <summary>
 /// node_exporter textfile-collector metrics, rewritten atomically after every run. Counters and the
-/// last success time are carried over from the previous file, so an alert on
-/// `time() - etcd_dr_snapshot_last_success_timestamp_seconds > 2 * interval` fires when snapshots
-/// silently stop, even if every run since has failed.
+/// last success time are carried over from the previous file, so an alert fires when snapshots
+/// silently stop, even if every run since has failed. With onlyIfLeader only the leader's file ever
+/// records a success (followers stay at 0, and a former leader's value ages), so the alert takes
+/// the newest over the cluster's masters:
+/// `time() - max by (cluster) (etcd_dr_snapshot_last_success_timestamp_seconds) > 2 * interval`.
+/// A follower's healthy stand-down is its own gauge, last_not_leader_timestamp_seconds.
 /// </summary>
 public static class TextfileMetrics
 {
@@ -36,6 +39,8 @@ public static class TextfileMetrics
         Metric("last_attempt_timestamp_seconds", "gauge", "Unix time of the last run, whatever its outcome.", now.ToUnixTimeSeconds());
         Metric("last_success_timestamp_seconds", "gauge", "Unix time of the last run that stored a verified snapshot.",
             succeeded ? now.ToUnixTimeSeconds() : Carry("last_success_timestamp_seconds"));
+        Metric("last_not_leader_timestamp_seconds", "gauge", "Unix time of the last run that stood down because this member is not the leader (onlyIfLeader).",
+            outcome is RunOutcome.SkippedNotLeader ? now.ToUnixTimeSeconds() : Carry("last_not_leader_timestamp_seconds"));
         Metric("last_run_success", "gauge", "1 if the last run stored a snapshot everywhere (or rightly skipped), else 0.",
             outcome is RunOutcome.Success or RunOutcome.SkippedNotLeader ? 1 : 0);
         Metric("last_skipped", "gauge", "1 if the last run skipped: not the leader, or another run held the lock.",

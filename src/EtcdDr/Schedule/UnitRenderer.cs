@@ -5,13 +5,22 @@ namespace EtcdDr.Schedule;
 /// <summary>Inputs of `schedule render`.</summary>
 /// <param name="OnCalendar">systemd calendar expression (hourly, *:0/15, daily ...).</param>
 /// <param name="CronSchedule">Cron expression for the CronJob.</param>
+/// <param name="Flavor">kubeadm or kubespray: which host files the CronJob mounts.</param>
+/// <param name="MetricsDir">node_exporter's textfile directory on the host (the config's metrics.textfile lives in it).</param>
+/// <param name="LockDir">Where the config's lock file lives, shared with any timer on the same host.</param>
 public sealed record ScheduleRenderOptions(
     string Binary = "/usr/local/bin/etcd-dr",
     string ConfigPath = "/etc/etcd-dr/config.yaml",
     string OnCalendar = "hourly",
     string CronSchedule = "0 * * * *",
     string Image = "registry.example.com/etcd-dr:latest",
-    string Namespace = "kube-system");
+    string Namespace = "kube-system",
+    string Flavor = "kubeadm",
+    string MetricsDir = "/var/lib/node_exporter/textfile_collector",
+    string LockDir = "/run/etcd-dr")
+{
+    public static readonly IReadOnlyList<string> Flavors = ["kubeadm", "kubespray"];
+}
 
 /// <summary>
 /// Renders the units that run `etcd-dr snapshot save --config` on a schedule. With onlyIfLeader in
@@ -62,9 +71,39 @@ public static class UnitRenderer
 
         """;
 
-    public static string CronJob(ScheduleRenderOptions o) => $$"""
-        # A CronJob alternative to the timer: one run per schedule on a control-plane node, using
-        # that node's etcd member (hostNetwork) and its certificates (hostPath, read-only).
+    /// <summary>
+    /// The host paths a CronJob mounts: the flavor's own files with type File/Directory, so a
+    /// missing one fails the pod instead of being created (an empty /etc/etcd.env on a kubeadm node
+    /// would make it look like Kubespray), plus etcd-dr's own metrics and lock directories, which may
+    /// be created.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Path, string Type, bool ReadOnly)> HostMounts(ScheduleRenderOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        List<(string, string, string, bool)> mounts = [("config", Path.GetDirectoryName(o.ConfigPath) ?? "/etc/etcd-dr", "Directory", true)];
+        mounts.AddRange(o.Flavor switch
+        {
+            "kubeadm" => [("etcd-manifests", "/etc/kubernetes/manifests", "Directory", true), ("etcd-pki", "/etc/kubernetes/pki/etcd", "Directory", true)],
+            "kubespray" => [("etcd-env", "/etc/etcd.env", "File", true), ("etcd-pki", "/etc/ssl/etcd/ssl", "Directory", true)],
+            _ => throw new DrException($"unknown flavor '{o.Flavor}'; use {string.Join(" or ", ScheduleRenderOptions.Flavors)}", FailureKind.Usage),
+        });
+        mounts.Add(("metrics", o.MetricsDir, "DirectoryOrCreate", false));
+        // The lock must be the host's, or a CronJob run and a timer run would not see each other.
+        mounts.Add(("lock", o.LockDir, "DirectoryOrCreate", false));
+        return mounts;
+    }
+
+    public static string CronJob(ScheduleRenderOptions o)
+    {
+        var mounts = HostMounts(o);
+        var volumeMounts = string.Join("\n", mounts.Select(m =>
+            $"                - {{ name: {m.Name}, mountPath: {m.Path}{(m.ReadOnly ? ", readOnly: true" : "")} }}"));
+        var volumes = string.Join("\n", mounts.Select(m => $"            - {{ name: {m.Name}, hostPath: {{ path: {m.Path}, type: {m.Type} }} }}"));
+        return $$"""
+        # A CronJob alternative to the timer, for {{o.Flavor}} masters: one run per schedule on a
+        # control-plane node, using that node's etcd member (hostNetwork) and its certificates
+        # (hostPath, read-only). The config's lock.file must be in {{o.LockDir}} and metrics.textfile
+        # in {{o.MetricsDir}}; file:// destinations need a hostPath mount of their own.
         apiVersion: batch/v1
         kind: CronJob
         metadata:
@@ -98,19 +137,12 @@ public static class UnitRenderer
                             name: etcd-dr-credentials
                             optional: true
                       volumeMounts:
-                        - { name: config, mountPath: /etc/etcd-dr, readOnly: true }
-                        - { name: kubeadm-manifests, mountPath: /etc/kubernetes/manifests, readOnly: true }
-                        - { name: kubeadm-etcd-pki, mountPath: /etc/kubernetes/pki/etcd, readOnly: true }
-                        - { name: kubespray-etcd-env, mountPath: /etc/etcd.env, readOnly: true }
-                        - { name: kubespray-etcd-pki, mountPath: /etc/ssl/etcd/ssl, readOnly: true }
+        {{volumeMounts}}
                   volumes:
-                    - { name: config, hostPath: { path: /etc/etcd-dr, type: Directory } }
-                    - { name: kubeadm-manifests, hostPath: { path: /etc/kubernetes/manifests, type: DirectoryOrCreate } }
-                    - { name: kubeadm-etcd-pki, hostPath: { path: /etc/kubernetes/pki/etcd, type: DirectoryOrCreate } }
-                    - { name: kubespray-etcd-env, hostPath: { path: /etc/etcd.env, type: FileOrCreate } }
-                    - { name: kubespray-etcd-pki, hostPath: { path: /etc/ssl/etcd/ssl, type: DirectoryOrCreate } }
+        {{volumes}}
 
         """;
+    }
 
     public static string All(ScheduleRenderOptions o, bool systemd, bool cronJob)
     {

@@ -57,14 +57,76 @@ public sealed class LocalFileDestination(string path, bool overwrite) : ISnapsho
 /// `--to URL`: the snapshot goes to &lt;cluster&gt;/snapshots/&lt;time&gt;-rev&lt;rev&gt;.db[.age] in a store,
 /// fed through a pipe so the store reads at its own pace while etcd streams once for every copy.
 /// </summary>
-public sealed class StoreDestination(ISnapshotStore store, string cluster) : ISnapshotDestination
+public sealed class StoreDestination : ISnapshotDestination
 {
-    public string Description => store.Description;
+    private readonly string _cluster;
+    private readonly DrException? _openError;
 
-    public void Check() => StoreLayout.SnapshotsPrefix(cluster); // validates the cluster name
+    public StoreDestination(ISnapshotStore store, string cluster)
+    {
+        Store = store;
+        Description = store.Description;
+        _cluster = cluster;
+    }
+
+    private StoreDestination(string description, DrException openError, string cluster)
+    {
+        Description = description;
+        _openError = openError;
+        _cluster = cluster;
+    }
+
+    /// <summary>
+    /// A destination whose store could not be opened (no credentials, say). It fails alone, at
+    /// commit, like a store that refuses the upload, so the other destinations still get their copy.
+    /// </summary>
+    public static StoreDestination Unavailable(string description, DrException openError, string cluster) => new(description, openError, cluster);
+
+    /// <summary>From <see cref="OpenedStores.TryOpen"/>: the store, or a destination that fails alone.</summary>
+    public static StoreDestination For(StoreOpening opening, string cluster)
+    {
+        ArgumentNullException.ThrowIfNull(opening);
+        return opening.Store is { } store ? new StoreDestination(store, cluster) : Unavailable(opening.Url.Original, opening.Error!, cluster);
+    }
+
+    /// <summary>
+    /// Refuses before etcd streams anything when no destination can be used at all (the only one
+    /// lacks credentials, say): there is nothing to stream for, and the error is the store's own.
+    /// </summary>
+    public static void RequireOneUsable(IReadOnlyList<ISnapshotDestination> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(destinations);
+        var unavailable = destinations.OfType<StoreDestination>().Where(d => d._openError is not null).ToList();
+        if (destinations.Count == 0 || unavailable.Count < destinations.Count)
+            return;
+        throw new DrException(Failures.Summarize("no destination can be opened", unavailable.Select(d => $"{d.Description}: {d._openError!.Message}").ToList()),
+            unavailable[0]._openError!.Kind, unavailable[0]._openError);
+    }
+
+    /// <summary>The store written to; null when it could not be opened. Prune-after-save uses this
+    /// object, not the description, to find the store a copy went to.</summary>
+    public ISnapshotStore? Store { get; }
+
+    public string Description { get; }
+
+    public void Check() => StoreLayout.SnapshotsPrefix(_cluster); // validates the cluster name
 
     public ISnapshotTarget Open(DateTimeOffset createdAt, long revision, bool encrypted) =>
-        new Target(store, StoreLayout.SnapshotKeyFor(cluster, createdAt, revision, encrypted));
+        Store is { } store
+            ? new Target(store, StoreLayout.SnapshotKeyFor(_cluster, createdAt, revision, encrypted))
+            : new UnavailableTarget(Description, _openError!);
+
+    /// <summary>Swallows the bytes (the other copies need the stream) and fails at commit.</summary>
+    private sealed class UnavailableTarget(string description, DrException error) : ISnapshotTarget
+    {
+        public string Location => description;
+        public Stream Stream => Stream.Null;
+
+        public Task CommitAsync(SnapshotManifest manifest, CancellationToken ct) =>
+            Task.FromException(new DrException($"cannot open the store: {error.Message}", error.Kind, error));
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 
     private sealed class Target : ISnapshotTarget
     {

@@ -3,6 +3,12 @@ using EtcdDr.Remote;
 namespace EtcdDr.Storage;
 
 /// <summary>
+/// A destination URL and what opening it gave: the store, or why its backend could not open it
+/// (missing credentials, say). Carried as a value so that one unusable destination fails alone.
+/// </summary>
+public sealed record StoreOpening(StoreUrl Url, ISnapshotStore? Store, DrException? Error);
+
+/// <summary>
 /// The stores one command opened, disposed together when it ends (an SSH master connection would
 /// otherwise linger for ControlPersist after the CLI exits). One store failing to close must not
 /// keep the others open, and must not hide the command's own outcome, so close errors are dropped.
@@ -18,6 +24,27 @@ public sealed class OpenedStores : IAsyncDisposable
         var store = StoreFactory.Open(url);
         _stores.Add(store);
         return store;
+    }
+
+    /// <summary>
+    /// For saving to several destinations: a malformed URL still throws (a typo the operator must fix
+    /// before anything runs), but a backend that refuses to open is returned as the error, so the
+    /// other destinations still get their copy.
+    /// </summary>
+    public StoreOpening TryOpen(string url)
+    {
+        var parsed = StoreUrl.Parse(url);
+        var open = StoreFactory.BackendFor(parsed);
+        try
+        {
+            var store = open(parsed);
+            _stores.Add(store);
+            return new StoreOpening(parsed, store, null);
+        }
+        catch (DrException ex)
+        {
+            return new StoreOpening(parsed, null, ex);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -28,8 +28,14 @@ public sealed record S3StoreOptions(string Bucket, string Prefix)
     /// <summary>Keys per ListObjectsV2 page (S3 caps it at 1000); small in tests to exercise pagination.</summary>
     public int ListPageSize { get; init; } = 1000;
 
-    /// <summary>For messages: keys are appended to it, so it ends with '/' (or is the bucket root).</summary>
-    public string Description => $"s3://{Bucket}/{Prefix}";
+    /// <summary>
+    /// For messages: keys are appended to it, so it ends with '/' (or is the bucket root). With a
+    /// custom endpoint it is the path-style URL the objects live at (endpoint/bucket/prefix/), so two
+    /// servers holding the same bucket and prefix never read alike.
+    /// </summary>
+    public string Description => Endpoint is { } endpoint
+        ? $"{endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/')}/{Bucket}/{Prefix}"
+        : $"s3://{Bucket}/{Prefix}";
 
     public static S3StoreOptions FromUrl(StoreUrl url)
     {

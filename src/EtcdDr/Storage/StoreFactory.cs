@@ -18,8 +18,11 @@ public static class StoreFactory
 
     public static ISnapshotStore Open(string url) => Open(StoreUrl.Parse(url));
 
-    public static ISnapshotStore Open(StoreUrl url) =>
+    public static ISnapshotStore Open(StoreUrl url) => BackendFor(url)(url);
+
+    /// <summary>The backend for a URL's scheme, before anything is opened; an unknown one is a usage error.</summary>
+    public static Func<StoreUrl, ISnapshotStore> BackendFor(StoreUrl url) =>
         Backends.TryGetValue(url.Scheme, out var open)
-            ? open(url)
+            ? open
             : throw new DrException($"{url.Original}: the {url.Scheme}:// backend is not available in this build", FailureKind.Usage);
 }

@@ -16,6 +16,17 @@ public class StoreLayoutTests
         Assert.Equal(key + ".manifest.json", parsed.ManifestKey);
     }
 
+    [Fact]
+    public void S3_descriptions_tell_endpoints_apart()
+    {
+        string Describe(string url) => S3StoreOptions.FromUrl(StoreUrl.Parse(url)).Description;
+        var a = Describe("s3://backups/etcd?endpoint=https://minio-a.example:9000&region=us-east-1");
+        var b = Describe("s3://backups/etcd?endpoint=https://minio-b.example:9000&region=us-east-1");
+        Assert.NotEqual(a, b);
+        Assert.Equal("https://minio-a.example:9000/backups/etcd/", a);
+        Assert.Equal("s3://backups/etcd/", Describe("s3://backups/etcd?region=eu-west-1"));
+    }
+
     [Theory]
     [InlineData("prod/snapshots/20261122T041500Z-rev1.db.manifest.json")]
     [InlineData("prod/snapshots/.etcd-dr-tmp-abc-20261122T041500Z-rev1.db")]

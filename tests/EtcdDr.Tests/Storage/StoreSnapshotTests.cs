@@ -71,6 +71,18 @@ public class StoreSnapshotTests
     }
 
     [Fact]
+    public void Only_when_no_destination_can_be_opened_is_the_save_refused_up_front()
+    {
+        var missing = new DrException("no Azure Storage credentials for account 'a'", FailureKind.Usage);
+        var unavailable = StoreDestination.Unavailable("azblob://a/c/", missing, "prod");
+        StoreDestination.RequireOneUsable([unavailable, new StoreDestination(new InMemoryStore(), "prod")]);
+        StoreDestination.RequireOneUsable([unavailable, new LocalFileDestination("/nonexistent/x.db", false)]);
+        var ex = Assert.Throws<DrException>(() => StoreDestination.RequireOneUsable([unavailable]));
+        Assert.Equal(FailureKind.Usage, ex.Kind);
+        Assert.Equal("no destination can be opened: azblob://a/c/: no Azure Storage credentials for account 'a'", ex.Message);
+    }
+
+    [Fact]
     public async Task Data_without_a_manifest_is_an_incomplete_upload_not_a_snapshot()
     {
         var store = new InMemoryStore();

@@ -23,14 +23,14 @@ public sealed class ScheduledSnapshotTests(ThreeMemberTlsClusterFixture fixture)
         return (leader, (leader + 1) % 3);
     }
 
-    private string WriteConfig(TempDirectory dir, int member, string extra = "")
+    private string WriteConfig(TempDirectory dir, int member, string extra = "", string? destinations = null, bool onlyIfLeader = true)
     {
         var certs = Cluster.ClientCertPaths!;
         var path = dir.Combine("config.yaml");
         File.WriteAllText(path, $"""
             cluster: lab
-            destinations: [ "file://{dir.Combine("backups")}" ]
-            onlyIfLeader: true
+            destinations: [ {destinations ?? $"\"file://{dir.Combine("backups")}\""} ]
+            onlyIfLeader: {(onlyIfLeader ? "true" : "false")}
             lock: {"{"} file: {dir.Combine("run", "snapshot.lock")} {"}"}
             metrics: {"{"} textfile: {dir.Combine("metrics", "etcd_dr.prom")} {"}"}
             etcd:
@@ -66,6 +66,67 @@ public sealed class ScheduledSnapshotTests(ThreeMemberTlsClusterFixture fixture)
         Assert.Equal(1, metrics["last_run_success"]);
         Assert.True(metrics["revision"] > 0);
         Assert.Equal(catalog.Snapshots[0].Size, metrics["size_bytes"]);
+        // A real run over TLS takes measurable time, and no more than the test did.
+        Assert.InRange(metrics["duration_seconds"], 0.001, 60);
+        Assert.Equal(0, metrics["last_not_leader_timestamp_seconds"]);
+        Assert.True(Metrics(followerDir)["last_not_leader_timestamp_seconds"] > 0);
+    }
+
+    [Fact]
+    public async Task A_destination_that_cannot_be_written_fails_alone_with_exit_6()
+    {
+        var (leader, _) = await LeaderAndFollowerAsync();
+        using var dir = TempDirectory.Create();
+        // Tests run as root, which ignores permission bits: the bad directory sits below a regular file.
+        File.WriteAllText(dir.Combine("not-a-dir"), "x");
+        var good = dir.Combine("backups");
+        var config = WriteConfig(dir, leader, "retention: { keepLast: 1 }",
+            destinations: $"\"file://{dir.Combine("not-a-dir", "backups")}\", \"file://{good}\"");
+        var run = await CliRunner.RunAsync("snapshot", "save", "--config", config);
+        Assert.True(run.ExitCode == 6, run.ToString());
+        Assert.Contains(dir.Combine("not-a-dir"), run.Stderr);
+
+        var catalog = await SnapshotCatalog.ReadAsync(new LocalDirStore(good), "lab", default);
+        Assert.True(Assert.Single(catalog.Snapshots).Verified);
+        Assert.False(Directory.Exists(dir.Combine("not-a-dir", "backups")));
+        var metrics = Metrics(dir);
+        Assert.Equal(1, metrics["failures_total"]);
+        Assert.Equal(0, metrics["last_run_success"]);
+        Assert.True(metrics["last_success_timestamp_seconds"] > 0); // a verified copy did land
+    }
+
+    [Fact]
+    public async Task The_only_if_leader_flag_makes_a_followers_run_stand_down()
+    {
+        var (_, follower) = await LeaderAndFollowerAsync();
+        using var dir = TempDirectory.Create();
+        var config = WriteConfig(dir, follower, onlyIfLeader: false);
+        var run = await CliRunner.RunAsync("snapshot", "save", "--config", config, "--only-if-leader");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("not the leader", run.Stderr);
+        Assert.False(Directory.Exists(dir.Combine("backups")));
+        Assert.Equal(1, Metrics(dir)["last_skipped"]);
+
+        // Without the flag the same config saves from the follower.
+        var saved = await CliRunner.RunAsync("snapshot", "save", "--config", config);
+        Assert.True(saved.ExitCode == 0, saved.ToString());
+        Assert.Single((await SnapshotCatalog.ReadAsync(new LocalDirStore(dir.Combine("backups")), "lab", default)).Snapshots);
+    }
+
+    [Theory]
+    [InlineData("-o")]
+    [InlineData("--to")]
+    public async Task Config_mode_refuses_destinations_on_the_command_line(string option)
+    {
+        using var dir = TempDirectory.Create();
+        var config = WriteConfig(dir, 0);
+        var value = option == "-o" ? dir.Combine("extra.db") : "file://" + dir.Combine("extra");
+        var run = await CliRunner.RunAsync("snapshot", "save", "--config", config, option, value);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("drop -o/--to", run.Stderr);
+        Assert.False(File.Exists(dir.Combine("extra.db")));
+        Assert.False(Directory.Exists(dir.Combine("backups")));
+        Assert.False(File.Exists(dir.Combine("metrics", "etcd_dr.prom"))); // refused before any run
     }
 
     [Fact]

@@ -8,8 +8,10 @@ namespace EtcdDr.IntegrationTests.Stores;
 /// `snapshot list` shows it verified, `snapshot fetch` brings it back, and etcdctl restores it.
 /// The CLI reads credentials from the environment, as in production; both tests live in this one
 /// class so they run one after the other and never race over those process-wide variables (the
-/// other store tests pass credentials explicitly and read no environment).
+/// other store tests pass credentials explicitly and read no environment; those that do share
+/// <see cref="StoreEnvironmentCollection"/>).
 /// </summary>
+[Collection(StoreEnvironmentCollection.Name)]
 public sealed class StoreSnapshotEndToEndTests(S3rverFixture s3, AzuriteFixture azure)
     : IClassFixture<S3rverFixture>, IClassFixture<AzuriteFixture>
 {
@@ -68,26 +70,5 @@ public sealed class StoreSnapshotEndToEndTests(S3rverFixture s3, AzuriteFixture 
         Assert.Equal(keys.Count, await restored.CountKeysAsync("/e2e/"));
         var sample = keys.Keys.First();
         Assert.Equal(keys[sample], await restored.GetAsync(sample));
-    }
-
-    /// <summary>Sets environment variables for the CLI and puts the old values back.</summary>
-    private sealed class EnvironmentScope : IDisposable
-    {
-        private readonly Dictionary<string, string?> _previous = [];
-
-        public EnvironmentScope(IReadOnlyDictionary<string, string?> values)
-        {
-            foreach (var (name, value) in values)
-            {
-                _previous[name] = Environment.GetEnvironmentVariable(name);
-                Environment.SetEnvironmentVariable(name, value);
-            }
-        }
-
-        public void Dispose()
-        {
-            foreach (var (name, value) in _previous)
-                Environment.SetEnvironmentVariable(name, value);
-        }
     }
 }

@@ -36,7 +36,13 @@ public static class SaveCommand
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
             if (parse.GetValue(config) is { } configPath)
+            {
+                // The config names the destinations; quietly dropping -o/--to would leave the
+                // operator believing a copy went where it did not.
+                if (parse.GetValue(file) is not null || (parse.GetValue(to) ?? []).Length > 0)
+                    throw new DrException("--config takes its destinations from the config file; drop -o/--to, or add them to 'destinations'", FailureKind.Usage);
                 return await RunScheduledAsync(configPath, parse.GetValue(onlyIfLeader), output, error, parse.GetValue(format), ct).ConfigureAwait(false);
+            }
             if (parse.GetValue(file) is null && (parse.GetValue(to) ?? []).Length == 0)
                 throw new DrException("where should the snapshot go? give -o FILE and/or --to URL", FailureKind.Usage);
             await using var access = await EtcdAccess.OpenAsync(parse, connection, inventory, error, ct).ConfigureAwait(false);
@@ -45,7 +51,8 @@ public static class SaveCommand
             if (parse.GetValue(file) is { } path)
                 destinations.Add(new LocalFileDestination(path, parse.GetValue(force)));
             foreach (var url in parse.GetValue(to) ?? [])
-                destinations.Add(new StoreDestination(stores.Open(url), SnapshotCommands.RequireCluster(parse.GetValue(cluster) ?? access.Cluster, "--to")));
+                destinations.Add(StoreDestination.For(stores.TryOpen(url), SnapshotCommands.RequireCluster(parse.GetValue(cluster) ?? access.Cluster, "--to")));
+            StoreDestination.RequireOneUsable(destinations);
 
             var encryption = await keys.EncryptionAsync(parse, access.Recipients, env, ct).ConfigureAwait(false);
             using var client = new EtcdClient(access.Options);
