@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EtcdDr.Cli;
 using EtcdDr.IntegrationTests.Infrastructure;
 using EtcdDr.Lab;
@@ -98,6 +99,34 @@ public sealed class SnapshotOutcomeTests(ThreeMemberTlsClusterFixture fixture) :
 
         Assert.True(code == 130, $"exit {code}\n{stderr}");
         Assert.Contains("interrupted", stderr.ToString());
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+
+        // The same through a real SIGINT to etcd-dr as a child process.
+        var argv = SelfInvocation.Argv();
+        var start = new ProcessStartInfo(argv[0]) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
+        foreach (var arg in argv.Skip(1).Concat(["snapshot", "save", .. CliRunner.ConnectionArgs(cluster), "-o", path]))
+            start.ArgumentList.Add(arg);
+        using var child = Process.Start(start)!;
+        var childStderr = child.StandardError.ReadToEndAsync();
+        var childStdout = child.StandardOutput.ReadToEndAsync();
+        try
+        {
+            var deadline = Stopwatch.StartNew();
+            while (!(File.Exists(path + ".part") && new FileInfo(path + ".part").Length > 0) && !child.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(30))
+                await Task.Delay(2);
+            Assert.True(PosixSignals.Interrupt(child.Id), "SIGINT could not be sent");
+            using var exitWait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await child.WaitForExitAsync(exitWait.Token);
+        }
+        finally
+        {
+            if (!child.HasExited)
+                child.Kill(entireProcessTree: true);
+        }
+        var childErr = await childStderr;
+        await childStdout;
+        Assert.True(child.ExitCode == 130, $"exit {child.ExitCode}\n{childErr}");
+        Assert.Contains("interrupted", childErr);
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
 
