@@ -25,8 +25,8 @@ public sealed class SnapshotOutcomeTests(ThreeMemberTlsClusterFixture fixture) :
     public async Task Three_endpoints_down_give_one_line_naming_each()
     {
         using var dir = TempDirectory.Create();
-        var ports = Enumerable.Range(0, 3).Select(_ => LoopbackAddresses.FreePort(System.Net.IPAddress.Loopback)).ToList();
-        var endpoints = ports.Select(p => $"http://127.0.0.1:{p}").ToList();
+        // Three addresses of a random 127.A.B.x block with nothing listening (127.0.0.x is the lab's).
+        var endpoints = LoopbackAddresses.AllocateCluster(3).Select(m => $"http://{m.Address}:{m.ClientPort}").ToList();
 
         var result = await CliRunner.RunAsync("snapshot", "save", "--endpoints", string.Join(',', endpoints), "--dial-timeout", "2", "-o", dir.Combine("s.db"));
 
