@@ -14,11 +14,17 @@ public static class Failures
     public static bool IsDiskFull(IOException io) =>
         (io.HResult & 0xFFFF) == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>"what: cause" on one line for one cause; a line per cause when there are several.</summary>
+    /// <summary>
+    /// "what: cause; cause; ..." on one line however many causes there are: errors go to stderr as
+    /// one line (log collectors, cron mail and the metrics textfile each take one line per event).
+    /// </summary>
     public static string Summarize(string what, IReadOnlyList<string> causes) => causes.Count switch
     {
         0 => what,
-        1 => $"{what}: {causes[0]}",
-        _ => $"{what}:\n  " + string.Join("\n  ", causes),
+        _ => $"{what}: " + string.Join("; ", causes.Select(OneLine)),
     };
+
+    /// <summary>A message folded onto one line: a cause from a library may carry its own newlines.</summary>
+    public static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -1,4 +1,28 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
 using EtcdDr.Cli;
 
 var root = EtcdDrCli.Build(Console.Out, Console.Error);
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+
+// Ctrl-C and SIGTERM cancel the command's token, and the command cleans up (FILE.part deleted,
+// uploads aborted) and exits 130 itself. System.CommandLine's own handling (turned off below) ended
+// the process on SIGINT before the command got that far, leaving FILE.part behind. A command that
+// ignores its token still ends after a grace period, and a second Ctrl-C is not intercepted.
+using var interrupt = new CancellationTokenSource();
+var grace = TimeSpan.FromSeconds(5);
+bool Interrupt()
+{
+    if (interrupt.IsCancellationRequested)
+        return false;
+    interrupt.Cancel();
+    _ = Task.Delay(grace).ContinueWith(_ => Environment.Exit(130), TaskScheduler.Default);
+    return true;
+}
+Console.CancelKeyPress += (_, e) => e.Cancel = Interrupt();
+// A repeated SIGTERM changes nothing: the grace period already runs.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    Interrupt();
+    context.Cancel = true;
+});
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, interrupt.Token).ConfigureAwait(false);

@@ -36,7 +36,8 @@ public sealed class EtcdConnectionOptionsCli
         var raw = parse.GetValue(Endpoints) is { Length: > 0 } given ? given
             : env("ETCDCTL_ENDPOINTS") is { Length: > 0 } fromEnv ? [fromEnv]
             : ["127.0.0.1:2379"];
-        var tls = ca is not null || cert is not null;
+        // A lone --key counts too, so that it is refused as half a pair instead of silently ignored.
+        var tls = ca is not null || cert is not null || key is not null;
         return new EtcdConnectionOptions(
             EtcdConnectionOptions.ParseEndpoints(raw, tls),
             tls ? EtcdTls.FromFiles(ca, cert, key, parse.GetValue(SkipHostname)) : null,

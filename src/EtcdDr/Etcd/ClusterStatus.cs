@@ -22,6 +22,7 @@ public static class ClusterStatus
         IReadOnlyList<AlarmReport> alarms = [];
         if (answered.Count > 0)
         {
+            client.Prefer(answered[0].Endpoint);
             var list = await client.MemberListAsync(ct).ConfigureAwait(false);
             members = list.Members.Select(m => new MemberReport(Hex(m.ID), m.Name, m.PeerURLs, m.ClientURLs, m.IsLearner)).ToList();
             alarms = (await client.AlarmListAsync(ct).ConfigureAwait(false)).Select(a => new AlarmReport(Hex(a.MemberID), a.Alarm.ToString().ToUpperInvariant())).ToList();

@@ -27,6 +27,15 @@ public sealed class EtcdClient : IDisposable
 
     public IReadOnlyList<Uri> Endpoints => _options.Endpoints;
 
+    /// <summary>Sends calls that any member can answer to this endpoint first (one that just
+    /// answered Status), so that a dead first endpoint does not cost each of them a timeout.</summary>
+    public void Prefer(Uri endpoint)
+    {
+        var index = _options.Endpoints.ToList().IndexOf(endpoint);
+        if (index >= 0)
+            Volatile.Write(ref _preferred, index);
+    }
+
     // ---- KV ----
 
     public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken ct) =>
@@ -130,6 +139,15 @@ public sealed class EtcdClient : IDisposable
         return response.Alarms;
     }
 
+    /// <summary>Raises an alarm on one member, as etcd does itself when the quota is hit (drills and
+    /// tests use it to see how a raised NOSPACE looks).</summary>
+    public Task<AlarmResponse> AlarmActivateAsync(ulong memberId, AlarmType alarm, CancellationToken ct) =>
+        AnyAsync(Maintenance + "Alarm", new AlarmRequest { Action = AlarmRequest.Types.AlarmAction.Activate, MemberID = memberId, Alarm = alarm }, AlarmResponse.Parser, idempotent: true, ct);
+
+    /// <summary>Clears an alarm (etcdctl alarm disarm); for NOSPACE only after space was freed.</summary>
+    public Task<AlarmResponse> AlarmDisarmAsync(ulong memberId, AlarmType alarm, CancellationToken ct) =>
+        AnyAsync(Maintenance + "Alarm", new AlarmRequest { Action = AlarmRequest.Types.AlarmAction.Deactivate, MemberID = memberId, Alarm = alarm }, AlarmResponse.Parser, idempotent: true, ct);
+
     public Task<HashKVResponse> HashKVAsync(Uri endpoint, long revision, CancellationToken ct) =>
         _channel.UnaryAsync(endpoint, Maintenance + "HashKV", new HashKVRequest { Revision = revision }, HashKVResponse.Parser, _options.EffectiveCallTimeout, ct);
 
@@ -142,7 +160,8 @@ public sealed class EtcdClient : IDisposable
     /// by the SHA-256 of everything before it (DESIGN.md section 4); the caller checks that.
     /// </summary>
     public Task<GrpcServerStream> OpenSnapshotAsync(Uri endpoint, CancellationToken ct) =>
-        _channel.ServerStreamAsync(endpoint, Maintenance + "Snapshot", new SnapshotRequest(), _options.EffectiveStreamIdleTimeout, ct);
+        _channel.ServerStreamAsync(endpoint, Maintenance + "Snapshot", new SnapshotRequest(),
+            headersTimeout: _options.EffectiveCallTimeout, idleTimeout: _options.EffectiveStreamIdleTimeout, ct);
 
     // ---- fail-over ----
 

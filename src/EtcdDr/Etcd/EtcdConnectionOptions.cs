@@ -31,6 +31,19 @@ public sealed record EtcdConnectionOptions(
     /// <summary>An endpoint as people write it: scheme, host and port, no trailing slash.</summary>
     public static string Name(Uri endpoint) => endpoint.GetLeftPart(UriPartial.Authority);
 
+    /// <summary>etcd's client port, used when an endpoint URL names none.</summary>
+    public const int DefaultClientPort = 2379;
+
+    /// <summary>Whether the authority of "scheme://authority/..." ends in ":port" (an IPv6 literal's
+    /// colons are inside brackets).</summary>
+    private static bool HasExplicitPort(string url)
+    {
+        var rest = url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        var authority = rest.Split('/', '?', '#')[0];
+        var afterHost = authority[(authority.LastIndexOf(']') + 1)..];
+        return afterHost.Contains(':', StringComparison.Ordinal);
+    }
+
     /// <summary>Parses a comma-separated endpoint list the way etcdctl does, adding http:// when no scheme is given.</summary>
     public static IReadOnlyList<Uri> ParseEndpoints(IEnumerable<string> raw, bool tls)
     {
@@ -40,6 +53,9 @@ public sealed record EtcdConnectionOptions(
             var text = part.Contains("://", StringComparison.Ordinal) ? part : (tls ? "https://" : "http://") + part;
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.IsDefaultPort && !part.Contains(':', StringComparison.Ordinal))
                 throw new DrException($"'{part}' is not an etcd endpoint; expected host:port or https://host:port", FailureKind.Usage);
+            // "https://etcd-1" means etcd's port, as etcdctl dials it, not the scheme's 443 or 80.
+            if (uri.IsDefaultPort && !HasExplicitPort(text))
+                uri = new UriBuilder(uri) { Port = DefaultClientPort }.Uri;
             list.Add(new Uri(uri.GetLeftPart(UriPartial.Authority)));
         }
         if (list.Count == 0)

@@ -20,10 +20,12 @@ public sealed class GrpcChannel : IDisposable
     private readonly HttpClient _http;
     private readonly bool _hasClientCertificate;
     private readonly TlsFailureLog _tlsFailures = new();
+    private readonly TimeSpan _dialTimeout;
 
     public GrpcChannel(EtcdConnectionOptions options, TimeProvider? time = null)
     {
         var now = (time ?? TimeProvider.System).GetUtcNow();
+        _dialTimeout = options.EffectiveDialTimeout;
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = options.EffectiveDialTimeout,
@@ -49,8 +51,8 @@ public sealed class GrpcChannel : IDisposable
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 ClientCertificates = clientCert is null ? null : new X509CertificateCollection { clientCert },
                 LocalCertificateSelectionCallback = clientCert is null ? null : (_, _, _, _, _) => clientCert,
-                RemoteCertificateValidationCallback = (sender, cert, _, errors) =>
-                    ServerCertificateCheck.Accept(sender, cert, errors, ca, tls.SkipHostnameCheck, _tlsFailures),
+                RemoteCertificateValidationCallback = (sender, cert, sentChain, errors) =>
+                    ServerCertificateCheck.Accept(sender, cert, sentChain, errors, ca, tls.SkipHostnameCheck, _tlsFailures),
             };
         }
         _http = new HttpClient(handler, disposeHandler: true)
@@ -62,43 +64,85 @@ public sealed class GrpcChannel : IDisposable
         };
     }
 
-    /// <summary>Sends one request and reads one response message.</summary>
+    /// <summary>
+    /// Sends one request and reads one response message. <paramref name="deadline"/> goes to the
+    /// server as grpc-timeout; our own limit adds the dial timeout, so that a connect that times out
+    /// is reported as such (the request never left: any call may fail over) instead of racing the
+    /// call's deadline and looking like a member that took the request and went quiet.
+    /// </summary>
     public async Task<TResponse> UnaryAsync<TResponse>(Uri endpoint, string method, IMessage request,
         MessageParser<TResponse> parser, TimeSpan deadline, CancellationToken ct)
         where TResponse : IMessage<TResponse>
     {
+        var name = EtcdConnectionOptions.Name(endpoint);
+        var limit = deadline + _dialTimeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(deadline);
+        timeout.CancelAfter(limit);
         try
         {
-            using var call = await StartAsync(endpoint, method, request, deadline, timeout.Token).ConfigureAwait(false);
+            using var call = await StartAsync(endpoint, method, request, deadline, ct, timeout.Token).ConfigureAwait(false);
             var first = await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false)
                 ?? throw call.StatusOrMissing("the server sent no response message");
-            var response = parser.ParseFrom(first.Span);
+            var response = ParseReply(parser, first, method, name);
             // Drain to the trailers so that a non-OK status after the message is not missed.
             if (await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false) is not null)
-                throw new GrpcException(GrpcStatusCode.Internal, "a unary call returned more than one message", EtcdConnectionOptions.Name(endpoint));
+                throw new GrpcException(GrpcStatusCode.Internal, "a unary call returned more than one message", name);
             return response;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new GrpcException(GrpcStatusCode.DeadlineExceeded, $"no answer to {method} within {deadline.TotalSeconds:0.#} s", EtcdConnectionOptions.Name(endpoint));
+            throw new GrpcException(GrpcStatusCode.DeadlineExceeded, $"no answer to {method} within {Seconds(limit)} s", name);
+        }
+    }
+
+    /// <summary>A reply that does not parse is the member's fault (or the wire's): DataLoss, which
+    /// fails over, never an unexpected exception.</summary>
+    internal static T ParseReply<T>(MessageParser<T> parser, ReadOnlyMemory<byte> message, string method, string endpoint)
+        where T : IMessage<T>
+    {
+        try
+        {
+            return parser.ParseFrom(message.Span);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new GrpcException(GrpcStatusCode.DataLoss, $"malformed {method[(method.LastIndexOf('/') + 1)..]} reply ({ex.Message})", endpoint, ex);
         }
     }
 
     /// <summary>
     /// Starts a server-streaming call. Read messages from the returned call until it returns null;
-    /// the final status is checked then. Each read is bounded by <paramref name="idleTimeout"/>.
+    /// the final status is checked then. The response headers must arrive within
+    /// <paramref name="headersTimeout"/> (plus the dial timeout): a member that accepts the
+    /// connection and never answers would otherwise hold the call forever. After that each read is
+    /// bounded by <paramref name="idleTimeout"/>.
     /// </summary>
     public async Task<GrpcServerStream> ServerStreamAsync(Uri endpoint, string method, IMessage request,
-        TimeSpan idleTimeout, CancellationToken ct)
+        TimeSpan headersTimeout, TimeSpan idleTimeout, CancellationToken ct)
     {
-        var call = await StartAsync(endpoint, method, request, deadline: null, ct).ConfigureAwait(false);
-        call.IdleTimeout = idleTimeout;
-        return call;
+        var limit = headersTimeout + _dialTimeout;
+        // Disposed, never cancelled, once the headers are in: the stream's own reads take over.
+        using var headers = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        headers.CancelAfter(limit);
+        try
+        {
+            var call = await StartAsync(endpoint, method, request, deadline: null, ct, headers.Token).ConfigureAwait(false);
+            call.IdleTimeout = idleTimeout;
+            return call;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new GrpcException(GrpcStatusCode.DeadlineExceeded,
+                $"no answer to {method} within {Seconds(limit)} s (the connection was accepted, nothing came back)", EtcdConnectionOptions.Name(endpoint));
+        }
     }
 
-    private async Task<GrpcServerStream> StartAsync(Uri endpoint, string method, IMessage request, TimeSpan? deadline, CancellationToken ct)
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <param name="callerCt">The caller's own cancellation: only it means "interrupted".</param>
+    /// <param name="ct">The caller's token linked with our deadline.</param>
+    private async Task<GrpcServerStream> StartAsync(Uri endpoint, string method, IMessage request, TimeSpan? deadline,
+        CancellationToken callerCt, CancellationToken ct)
     {
         var name = EtcdConnectionOptions.Name(endpoint);
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, method))
@@ -123,6 +167,12 @@ public sealed class GrpcChannel : IDisposable
         {
             var notSent = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.NameResolutionError };
             throw TransportFailure(name, ex, notSent);
+        }
+        catch (OperationCanceledException ex) when (!callerCt.IsCancellationRequested && ex.InnerException is TimeoutException)
+        {
+            // SocketsHttpHandler reports its ConnectTimeout (TCP and TLS) as a cancellation with a
+            // TimeoutException inside; it is an unreachable member, and the request never left.
+            throw new GrpcException(GrpcStatusCode.Unavailable, $"no connection within {Seconds(_dialTimeout)} s (--dial-timeout): is the address right and the port open?", name, ex, requestNotSent: true);
         }
 
         try

@@ -16,9 +16,10 @@ public sealed class GrpcException(GrpcStatusCode status, string message, string 
     public string Endpoint { get; } = endpoint;
     public string Detail { get; } = message;
 
-    /// <summary>Worth trying another endpoint: the member may be down, partitioned or overloaded.</summary>
+    /// <summary>Worth trying another endpoint: the member may be down, partitioned or overloaded.
+    /// DataLoss is also what we report for a reply that does not parse: another member may send a good one.</summary>
     public bool IsEndpointFailure => Status is GrpcStatusCode.Unavailable or GrpcStatusCode.DeadlineExceeded
-        or GrpcStatusCode.Unknown or GrpcStatusCode.Internal or GrpcStatusCode.Aborted;
+        or GrpcStatusCode.Unknown or GrpcStatusCode.Internal or GrpcStatusCode.Aborted or GrpcStatusCode.DataLoss;
 
     private static FailureKind KindOf(GrpcStatusCode status) => status switch
     {

@@ -45,10 +45,11 @@ internal sealed class GrpcMessageReader(Stream body, string endpoint) : IDisposa
         if (got < GrpcFraming.HeaderSize)
             throw new GrpcException(GrpcStatusCode.Internal, "stream ended inside a gRPC frame header", endpoint);
         if (_header[0] != 0)
-            throw new GrpcException(GrpcStatusCode.Internal, "server sent a compressed message we did not ask for", endpoint);
+            throw new GrpcException(GrpcStatusCode.DataLoss, "malformed gRPC frame: compressed flag set, and we never ask for compression", endpoint);
         var length = BinaryPrimitives.ReadUInt32BigEndian(_header.AsSpan(1));
         if (length > GrpcFraming.MaxMessageSize)
-            throw new GrpcException(GrpcStatusCode.ResourceExhausted, $"gRPC message of {length} bytes exceeds the {GrpcFraming.MaxMessageSize} byte limit", endpoint);
+            // No etcd reply comes near this: it is a corrupt length, not a big message.
+            throw new GrpcException(GrpcStatusCode.DataLoss, $"malformed gRPC frame: a length of {length} bytes exceeds the {GrpcFraming.MaxMessageSize} byte limit", endpoint);
         if (length > _buffer.Length)
         {
             ArrayPool<byte>.Shared.Return(_buffer);

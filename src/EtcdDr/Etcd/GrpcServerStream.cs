@@ -58,6 +58,11 @@ public sealed class GrpcServerStream : IDisposable
         {
             message = await _reader.ReadAsync(token).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ct.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // Cancelling a read can surface as an aborted HTTP/2 stream; it is still the caller's interrupt.
+            throw new OperationCanceledException("interrupted", ex, ct);
+        }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested && IdleTimeout is { } l)
         {
             throw new GrpcException(GrpcStatusCode.DeadlineExceeded, $"stream stalled: nothing received for {l.TotalSeconds:0.#} s", _endpoint);
@@ -82,7 +87,7 @@ public sealed class GrpcServerStream : IDisposable
         where T : class, Google.Protobuf.IMessage<T>
     {
         var message = await ReadMessageAsync(ct).ConfigureAwait(false);
-        return message is { } m ? parser.ParseFrom(m.Span) : null;
+        return message is { } m ? GrpcChannel.ParseReply(parser, m, typeof(T).Name, _endpoint) : null;
     }
 
     internal GrpcException StatusOrMissing(string what) =>

@@ -11,7 +11,9 @@ namespace EtcdDr.Etcd;
 /// </summary>
 internal static class ServerCertificateCheck
 {
-    public static bool Accept(object sender, X509Certificate? presented, SslPolicyErrors errors,
+    /// <param name="sent">The chain the TLS stack built from what the server sent; its intermediates
+    /// let a server certificate signed by an intermediate chain to a --cacert that holds only the root.</param>
+    public static bool Accept(object sender, X509Certificate? presented, X509Chain? sent, SslPolicyErrors errors,
         X509Certificate2Collection? ca, bool skipHostnameCheck, TlsFailureLog log)
     {
         var host = (sender as SslStream)?.TargetHostName ?? "";
@@ -32,6 +34,13 @@ internal static class ServerCertificateCheck
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (sent is not null)
+        {
+            // Intermediates only help build a path; trust still comes from the custom root store alone.
+            chain.ChainPolicy.ExtraStore.AddRange(sent.ChainPolicy.ExtraStore);
+            foreach (var element in sent.ChainElements.Skip(1))
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+        }
         if (!chain.Build(cert))
         {
             var why = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());

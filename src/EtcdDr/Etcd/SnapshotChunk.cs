@@ -30,13 +30,15 @@ public readonly record struct SnapshotChunk(ReadOnlyMemory<byte> Blob, ulong Rem
                         remaining = value;
                     break;
                 case 2:
-                    var length = checked((int)ReadVarint(span, ref pos));
-                    if (length < 0 || pos + length > span.Length)
+                    // Compared as ulong: a corrupt length above int.MaxValue must not overflow into an OverflowException.
+                    var rawLength = ReadVarint(span, ref pos);
+                    if (rawLength > (ulong)(span.Length - pos))
                         throw new FormatException("SnapshotResponse: length runs past the message");
+                    var length = (int)rawLength;
                     if (field == 3)
                         blob = message.Slice(pos, length);
                     else if (field == 1)
-                        header = ResponseHeader.Parser.ParseFrom(span.Slice(pos, length));
+                        header = ParseHeader(span.Slice(pos, length));
                     pos += length;
                     break;
                 case 1:
@@ -45,6 +47,7 @@ public readonly record struct SnapshotChunk(ReadOnlyMemory<byte> Blob, ulong Rem
                 case 5:
                     pos += 4;
                     break;
+                // pos past the end is caught by the length check after the loop.
                 default:
                     throw new FormatException($"SnapshotResponse: unsupported wire type {wireType}");
             }
@@ -52,6 +55,19 @@ public readonly record struct SnapshotChunk(ReadOnlyMemory<byte> Blob, ulong Rem
         if (pos != span.Length)
             throw new FormatException("SnapshotResponse: truncated field");
         return new SnapshotChunk(blob, remaining, header);
+    }
+
+    /// <summary>Every malformation is a FormatException, so the caller has one thing to catch.</summary>
+    private static ResponseHeader ParseHeader(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            return ResponseHeader.Parser.ParseFrom(bytes);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException ex)
+        {
+            throw new FormatException($"SnapshotResponse: malformed header ({ex.Message})", ex);
+        }
     }
 
     private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int pos)

@@ -4,14 +4,21 @@ namespace EtcdDr.Snapshots;
 
 /// <summary>
 /// Writes a file the way etcd saves snapshots: into PATH.part with mode 0600, fsync, then rename
-/// over PATH and fsync the directory. Until <see cref="CommitAsync"/> nothing exists at PATH, and
-/// disposing without committing deletes the part file, so a failure never leaves a file at PATH
+/// over PATH and fsync the directory. Until <see cref="PublishAsync"/> nothing exists at PATH, and
+/// disposing without publishing deletes the part file, so a failure never leaves a file at PATH
 /// that looks whole.
 /// </summary>
+/// <remarks>
+/// PATH.part is always a new file (O_CREAT|O_EXCL): a leftover would keep its old mode (0600 is
+/// applied only on creation) and a symlink there would be followed, so either could put a
+/// world-readable copy of every Secret somewhere. A leftover is deleted unless another save holds
+/// it (our FileShare.None is an advisory flock on Linux, so a live writer is detectable).
+/// </remarks>
 public sealed class PartFile : IAsyncDisposable
 {
     private readonly FileStream _stream;
-    private bool _committed;
+    private bool _synced;
+    private bool _published;
 
     public string FinalPath { get; }
     public string PartPath { get; }
@@ -21,16 +28,25 @@ public sealed class PartFile : IAsyncDisposable
     {
         FinalPath = finalPath;
         PartPath = finalPath + ".part";
-        _stream = new FileStream(PartPath, new FileStreamOptions
+        RemoveStalePart(PartPath);
+        try
         {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            // Synchronous handle: on Linux "async" file writes are thread-pool hops that allocate
-            // per flush; buffered writes into the page cache are quick enough to do inline.
-            BufferSize = 256 * 1024,
-        });
+            _stream = new FileStream(PartPath, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                // Synchronous handle: on Linux "async" file writes are thread-pool hops that allocate
+                // per flush; buffered writes into the page cache are quick enough to do inline.
+                BufferSize = 256 * 1024,
+            });
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException && Exists(PartPath))
+        {
+            // Another save created it between our clean-up and our create.
+            throw Busy(PartPath, ex);
+        }
     }
 
     /// <summary>Opens PATH.part, refusing an existing PATH unless <paramref name="overwrite"/>.</summary>
@@ -51,19 +67,70 @@ public sealed class PartFile : IAsyncDisposable
         return full;
     }
 
-    public async Task CommitAsync(CancellationToken ct)
+    private static void RemoveStalePart(string partPath)
     {
+        var info = new FileInfo(partPath);
+        if (info.LinkTarget is not null)
+        {
+            // Deletes the link itself; its target is never opened.
+            info.Delete();
+            return;
+        }
+        if (Directory.Exists(partPath))
+            throw new DrException($"{partPath} is a directory; move it away", FailureKind.Refused);
+        if (!info.Exists)
+            return;
+        FileStream probe;
+        try
+        {
+            probe = new FileStream(partPath, FileMode.Open, FileAccess.Read, FileShare.None);
+        }
+        catch (FileNotFoundException)
+        {
+            return; // the other save just finished or gave up
+        }
+        catch (IOException ex)
+        {
+            throw Busy(partPath, ex);
+        }
+        using (probe)
+        {
+            // Unlinked while we hold the lock, so no other save can take it over in between.
+            File.Delete(partPath);
+        }
+    }
+
+    private static bool Exists(string path) => File.Exists(path) || new FileInfo(path).LinkTarget is not null;
+
+    private static DrException Busy(string partPath, Exception inner) =>
+        new($"another snapshot save is writing {partPath}; wait for it to finish (or, if none is running, delete the file)", FailureKind.Refused, inner);
+
+    /// <summary>Flushes and fsyncs the part file and closes it; it stays at PATH.part until
+    /// <see cref="PublishAsync"/>, so several files can be made durable before any becomes visible.</summary>
+    public async Task SyncAsync(CancellationToken ct)
+    {
+        if (_synced)
+            return;
         await _stream.FlushAsync(ct).ConfigureAwait(false);
         _stream.Flush(flushToDisk: true);
         await _stream.DisposeAsync().ConfigureAwait(false);
+        _synced = true;
+    }
+
+    /// <summary>Renames PATH.part over PATH (syncing first if needed) and fsyncs the directory.</summary>
+    public async Task PublishAsync(CancellationToken ct)
+    {
+        await SyncAsync(ct).ConfigureAwait(false);
         File.Move(PartPath, FinalPath, overwrite: true);
-        _committed = true;
+        _published = true;
         Posix.FsyncDirectory(Path.GetDirectoryName(FinalPath)!);
     }
 
+    public Task CommitAsync(CancellationToken ct) => PublishAsync(ct);
+
     public async ValueTask DisposeAsync()
     {
-        if (_committed)
+        if (_published)
             return;
         try
         {
@@ -76,13 +143,28 @@ public sealed class PartFile : IAsyncDisposable
         File.Delete(PartPath);
     }
 
+    /// <summary>Small text (a manifest) in a synced part file, published by the caller.</summary>
+    public static async Task<PartFile> WriteSyncedTextAsync(string path, string text, CancellationToken ct)
+    {
+        var part = Create(path, overwrite: true);
+        try
+        {
+            await part.Stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
+            await part.SyncAsync(ct).ConfigureAwait(false);
+            return part;
+        }
+        catch
+        {
+            await part.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Writes small text (a manifest) with the same part/fsync/rename discipline.</summary>
     public static async Task WriteAllTextAsync(string path, string text, CancellationToken ct)
     {
-        await using var part = Create(path, overwrite: true);
-        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
-        await part.Stream.WriteAsync(bytes, ct).ConfigureAwait(false);
-        await part.CommitAsync(ct).ConfigureAwait(false);
+        await using var part = await WriteSyncedTextAsync(path, text, ct).ConfigureAwait(false);
+        await part.PublishAsync(ct).ConfigureAwait(false);
     }
 }
 

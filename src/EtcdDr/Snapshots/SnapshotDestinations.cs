@@ -26,7 +26,11 @@ public interface ISnapshotTarget : IAsyncDisposable
     Task CommitAsync(SnapshotManifest manifest, CancellationToken ct);
 }
 
-/// <summary>`-o FILE`: PATH.part, fsync, rename, then PATH.manifest.json.</summary>
+/// <summary>
+/// `-o FILE`: PATH.part and PATH.manifest.json.part are both written and fsynced before either is
+/// renamed into place (data first), so an old snapshot and its manifest stay as they are until the
+/// new pair is complete, and a new snapshot is never left at PATH without its manifest.
+/// </summary>
 public sealed class LocalFileDestination(string path, bool overwrite) : ISnapshotDestination
 {
     public string Description => path;
@@ -43,10 +47,20 @@ public sealed class LocalFileDestination(string path, bool overwrite) : ISnapsho
         public async Task CommitAsync(SnapshotManifest manifest, CancellationToken ct)
         {
             var manifestPath = SnapshotManifest.PathFor(part.FinalPath);
-            // An old manifest beside a file we are about to replace would describe the wrong bytes.
-            File.Delete(manifestPath);
-            await part.CommitAsync(ct).ConfigureAwait(false);
-            await PartFile.WriteAllTextAsync(manifestPath, manifest.ToJson(), ct).ConfigureAwait(false);
+            await part.SyncAsync(ct).ConfigureAwait(false);
+            await using var manifestPart = await PartFile.WriteSyncedTextAsync(manifestPath, manifest.ToJson(), ct).ConfigureAwait(false);
+            // Past this point nothing is cancellable: both renames, or the pair would disagree.
+            await part.PublishAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await manifestPart.PublishAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The old manifest would describe bytes that are no longer there.
+                File.Delete(manifestPath);
+                throw;
+            }
         }
 
         public ValueTask DisposeAsync() => part.DisposeAsync();

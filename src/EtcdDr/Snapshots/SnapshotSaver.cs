@@ -38,23 +38,39 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
         if (candidates.Count == 0)
             throw new DrException(Failures.Summarize("no etcd endpoint answered", statuses.Select(s => s.Error!.Message).ToList()), FailureKind.Unreachable);
 
+        client.Prefer(candidates[0].Endpoint);
         var names = await MemberNamesAsync(ct).ConfigureAwait(false);
         var failures = statuses.Where(s => s.Error is not null).Select(s => s.Error!.Message).ToList();
+        var streamFailures = new List<DrException>();
         foreach (var candidate in candidates)
         {
             try
             {
                 return await SaveFromAsync(candidate, names, request, progress, failures, ct).ConfigureAwait(false);
             }
-            catch (DrException ex) when (ex.Kind is FailureKind.Unreachable or FailureKind.Integrity && !ct.IsCancellationRequested)
+            catch (Exception ex) when (ct.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                // Whatever the interrupted stream threw on its way out, the operator pressed Ctrl-C.
+                throw new OperationCanceledException("interrupted", ex, ct);
+            }
+            catch (DrException ex) when (IsMemberFailure(ex))
             {
                 // The member died or sent bad data; every partial copy is gone, try the next member.
                 failures.Add(ex.Message);
+                streamFailures.Add(ex);
                 await log.WriteLineAsync($"snapshot failed, trying the next member: {ex.Message}").ConfigureAwait(false);
             }
         }
-        throw new DrException(Failures.Summarize("no member produced a good snapshot", failures), FailureKind.Unreachable);
+        // Every member we streamed from sent corrupt data: that is an integrity failure (exit 3),
+        // not an unreachable cluster, and the operator should look at the members' disks.
+        var kind = streamFailures.All(f => f.Kind == FailureKind.Integrity) ? FailureKind.Integrity : FailureKind.Unreachable;
+        throw new DrException(Failures.Summarize("no member produced a good snapshot", failures), kind);
     }
+
+    /// <summary>Another member may do better: it was unreachable, stalled, cut the stream, or sent
+    /// corrupt or malformed data. A destination failure or a refusal is not the member's fault.</summary>
+    private static bool IsMemberFailure(DrException ex) =>
+        ex is GrpcException { IsEndpointFailure: true } || ex.Kind is FailureKind.Unreachable or FailureKind.Integrity;
 
     private async Task<SnapshotSaveResult> SaveFromAsync(EndpointStatus source, IReadOnlyDictionary<ulong, string> names,
         SnapshotSaveRequest request, IProgress<SnapshotProgress>? progress, List<string> failures, CancellationToken ct)

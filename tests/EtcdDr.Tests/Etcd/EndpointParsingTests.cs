@@ -39,3 +39,22 @@ public class EndpointParsingTests
     public void Prefix_end_of_all_ff_is_the_whole_keyspace_from_there() =>
         Assert.Equal(new byte[] { 0 }, EtcdClient.PrefixEnd(ByteString.CopyFrom(0xff, 0xff)).ToByteArray());
 }
+
+public class EndpointDefaultPortTests
+{
+    [Theory]
+    [InlineData("https://etcd-1", 2379)]
+    [InlineData("http://10.0.0.1/", 2379)]
+    [InlineData("https://[::1]", 2379)]
+    [InlineData("https://etcd-1:443", 443)]
+    [InlineData("https://[::1]:2381", 2381)]
+    public void A_url_without_a_port_means_etcds_port(string raw, int port) =>
+        Assert.Equal(port, EtcdConnectionOptions.ParseEndpoints([raw], tls: false)[0].Port);
+
+    [Fact]
+    public void Several_causes_stay_on_one_line()
+    {
+        var line = Failures.Summarize("no etcd endpoint answered", ["https://a:2379: connection refused", "https://b:2379: TLS: bad\nsecond line"]);
+        Assert.Equal("no etcd endpoint answered: https://a:2379: connection refused; https://b:2379: TLS: bad second line", line);
+    }
+}

@@ -58,7 +58,9 @@ public class GrpcFramingTests
     {
         byte[] header = [0, 0x7f, 0xff, 0xff, 0xff];
         var ex = await Assert.ThrowsAsync<GrpcException>(() => Read(header));
-        Assert.Equal(GrpcStatusCode.ResourceExhausted, ex.Status);
+        // DataLoss: a corrupt length is the member's (or the wire's) fault, and fails over.
+        Assert.Equal(GrpcStatusCode.DataLoss, ex.Status);
+        Assert.True(ex.IsEndpointFailure);
     }
 
     [Theory]

@@ -19,6 +19,12 @@ public enum SnapshotBehaviour
     CutMidStream,
     NoTrailerStatus,
     ErrorStatus,
+    /// <summary>The first message's header field is not a valid ResponseHeader.</summary>
+    MalformedHeader,
+    /// <summary>The first message's blob claims a length above int.MaxValue.</summary>
+    HugeLength,
+    /// <summary>Takes the call and never sends the response headers.</summary>
+    HangBeforeHeaders,
 }
 
 /// <summary>
@@ -36,6 +42,8 @@ public sealed class FakeEtcdServer : IAsyncDisposable
     public ulong LeaderId { get; set; } = 0xabc;
     public ulong RaftIndex { get; set; } = 100;
     public int SnapshotCalls;
+    /// <summary>Status and MemberList answer with bytes that do not parse.</summary>
+    public bool MalformedUnary { get; set; }
     public Uri Endpoint { get; private set; } = null!;
 
     private FakeEtcdServer(byte[] db)
@@ -69,17 +77,44 @@ public sealed class FakeEtcdServer : IAsyncDisposable
         return server;
     }
 
-    private static async Task Unary(HttpContext ctx, IMessage message)
+    private async Task Unary(HttpContext ctx, IMessage message)
     {
         ctx.Response.ContentType = "application/grpc";
-        await ctx.Response.Body.WriteAsync(Frame(message));
+        // Field 1 announces 5 bytes and only 1 follows: a truncated message.
+        await ctx.Response.Body.WriteAsync(MalformedUnary ? FrameRaw([0x0a, 0x05, 0x01]) : Frame(message));
         ctx.Response.AppendTrailer("grpc-status", "0");
     }
 
     private async Task SnapshotAsync(HttpContext ctx)
     {
         Interlocked.Increment(ref SnapshotCalls);
+        if (Snapshot == SnapshotBehaviour.HangBeforeHeaders)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // the client gave up, as it should
+            }
+            return;
+        }
         ctx.Response.ContentType = "application/grpc";
+        if (Snapshot == SnapshotBehaviour.MalformedHeader)
+        {
+            // Field 1 (header), 3 bytes that are a truncated varint inside the header.
+            await ctx.Response.Body.WriteAsync(FrameRaw([0x0a, 0x03, 0xff, 0xff, 0xff]));
+            ctx.Response.AppendTrailer("grpc-status", "0");
+            return;
+        }
+        if (Snapshot == SnapshotBehaviour.HugeLength)
+        {
+            // Field 3 (blob) with a length of 2^32, then a few bytes.
+            await ctx.Response.Body.WriteAsync(FrameRaw([0x1a, 0x80, 0x80, 0x80, 0x80, 0x10, 1, 2, 3]));
+            ctx.Response.AppendTrailer("grpc-status", "0");
+            return;
+        }
         if (Snapshot == SnapshotBehaviour.ErrorStatus)
         {
             ctx.Response.AppendTrailer("grpc-status", "14");
@@ -110,9 +145,10 @@ public sealed class FakeEtcdServer : IAsyncDisposable
             ctx.Abort();
     }
 
-    public static byte[] Frame(IMessage message)
+    public static byte[] Frame(IMessage message) => FrameRaw(message.ToByteArray());
+
+    public static byte[] FrameRaw(byte[] body)
     {
-        var body = message.ToByteArray();
         var framed = new byte[5 + body.Length];
         BinaryPrimitives.WriteUInt32BigEndian(framed.AsSpan(1), (uint)body.Length);
         body.CopyTo(framed, 5);

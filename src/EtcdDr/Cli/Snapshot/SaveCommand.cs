@@ -26,8 +26,8 @@ public static class SaveCommand
         var onlyIfLeader = new Option<bool>("--only-if-leader") { Description = "on-master mode: save only when the local member is the leader (overrides the config)" };
         var command = new Command("save", "Stream a snapshot from one healthy member (a follower when possible), check etcd's SHA-256 trailer while streaming, and store it: " +
             "FILE.part (0600), fsync, rename, manifest last; or <cluster>/snapshots/<time>-rev<rev>.db in each --to store. etcd streams once for all copies.\n" +
-            "Exit codes: 0 saved everywhere (or, with --config, skipped because this member is not the leader); 2 bad arguments; 4 no member reachable or every stream corrupt; " +
-            "5 output exists (use --force); 6 some destinations (or a prune) failed; 7 skipped: another run holds the lock");
+            "Exit codes: 0 saved everywhere (or, with --config, skipped because this member is not the leader); 2 bad arguments; 3 every member's stream was corrupt; 4 no member reachable; " +
+            "5 output exists (use --force) or another save is writing FILE.part; 6 some destinations (or a prune) failed; 7 skipped: another run holds the lock");
         connection.AddTo(command);
         inventory.AddTo(command);
         keys.AddEncrypting(command);
