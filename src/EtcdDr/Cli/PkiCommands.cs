@@ -28,7 +28,7 @@ public static class PkiCommands
         public Option<bool> Passphrase { get; } = new("--passphrase", "-p") { Description = $"use a passphrase (from --passphrase-file, ${Passphrases.EnvironmentVariable} or the terminal)" };
         public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "read the passphrase from the first line of this file" };
         public Option<int> WorkFactor { get; } = new("--work-factor") { Description = "scrypt work factor (log2 N) when encrypting with a passphrase", DefaultValueFactory = _ => 18 };
-        public Option<int> MaxWorkFactor { get; } = new("--max-work-factor") { Description = "refuse scrypt work factors above this when decrypting", DefaultValueFactory = _ => 22 };
+        public Option<int> MaxWorkFactor { get; } = new("--max-work-factor") { Description = "refuse scrypt work factors above this when decrypting (at most 30)", DefaultValueFactory = _ => 22 };
 
         public void AddEncrypting(Command command)
         {
