@@ -53,6 +53,9 @@ age -r "$recipient" -o "$work/in.age" "$plain"
 measure() {
   local name="$1" mode="$2"; shift 3
   local vfile="$work/time.txt"
+  # Untimed: write back whatever the previous run left dirty (age never syncs its 1 GiB), so that
+  # no run pays for the one before it.
+  sync
   /usr/bin/time -v -o "$vfile" "$@"
   awk -F': ' '
     /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
@@ -119,6 +122,7 @@ fstype="$(df --output=fstype "$work" | tail -1 | tr -d ' ')"
   echo "- etcd-dr: $("$drbin" version | cut -d' ' -f2), .NET $(dotnet --version) self-contained ReadyToRun Release build, workstation non-concurrent GC"
   echo "- age: $(age --version)"
   echo "- $runs runs per cell, the tool that goes first alternating (etcd-dr in odd runs, age in even); medians. CPU = user + system. RSS = peak resident set (\`/usr/bin/time -v\`)."
+  echo "- an untimed \`sync\` before every run, so no run pays for the dirty pages of the one before."
   echo "- shared machine: other jobs may run at the same time, so single runs are noisy; compare medians."
   echo "- load average (1/5/15 min) before the runs: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
