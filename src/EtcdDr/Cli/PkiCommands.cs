@@ -187,12 +187,14 @@ public static class PkiCommands
             {
                 PkiRestoreAction.Placed => $"placed     {step.Path} ({step.Mode})",
                 PkiRestoreAction.Unchanged => $"unchanged  {step.Path}",
+                PkiRestoreAction.PermissionsFixed => $"fixed      {step.Path} (same content; mode/owner set to {step.Mode} and the recorded owner)",
                 _ => $"replaced   {step.Path} ({step.Mode}); the old file was moved to {step.MovedAsideTo}",
             };
             await output.WriteLineAsync(line).ConfigureAwait(false);
         }
         await output.WriteLineAsync($"Restored into {Path.GetFullPath(options.To)}: {steps.Count(s => s.Action == PkiRestoreAction.Placed)} placed, " +
-            $"{steps.Count(s => s.Action == PkiRestoreAction.Replaced)} replaced (old copies kept), {steps.Count(s => s.Action == PkiRestoreAction.Unchanged)} unchanged").ConfigureAwait(false);
+            $"{steps.Count(s => s.Action == PkiRestoreAction.Replaced)} replaced (old copies kept), {steps.Count(s => s.Action == PkiRestoreAction.PermissionsFixed)} permissions fixed, " +
+            $"{steps.Count(s => s.Action == PkiRestoreAction.Unchanged)} unchanged").ConfigureAwait(false);
         return ExitCodes.Ok;
     }
 
