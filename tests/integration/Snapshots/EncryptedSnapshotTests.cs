@@ -92,6 +92,36 @@ public sealed class EncryptedSnapshotTests(SingleMemberClusterFixture fixture) :
     }
 
     [Fact]
+    public async Task Save_with_a_passphrase_from_the_environment_opens_with_age_on_a_terminal()
+    {
+        await Cluster.PutKeysAsync(20, "/enc-pw/");
+        using var dir = TempDirectory.Create();
+        var path = dir.Combine("snap.db.age");
+        var env = new Dictionary<string, string> { ["ETCD_DR_PASSPHRASE"] = "snapshot passphrase" };
+
+        // -p without a passphrase source (no variable, no terminal) is refused before anything is written.
+        var none = await CliHarness.RunAsync(["snapshot", "save", .. CliRunner.ConnectionArgs(Cluster), "-o", path, "-p"]);
+        Assert.True(none.ExitCode == 2, none.Error);
+        Assert.Contains("no passphrase", none.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+
+        var save = await CliHarness.RunAsync(["snapshot", "save", .. CliRunner.ConnectionArgs(Cluster), "-o", path, "-p"], environment: env);
+        Assert.True(save.ExitCode == 0, save.Error);
+        Assert.DoesNotContain("not encrypted", save.Error, StringComparison.Ordinal);
+        Assert.Contains("\n-> scrypt ", Encoding.ASCII.GetString(File.ReadAllBytes(path), 0, 100), StringComparison.Ordinal);
+        Assert.True(SnapshotManifest.Parse(File.ReadAllText(SnapshotManifest.PathFor(path)), "m").Encrypted);
+
+        var verify = await CliHarness.RunAsync(["snapshot", "verify", path, "-p", "--output", "table"], environment: env);
+        Assert.True(verify.ExitCode == 0, verify.Output + verify.Error);
+        Assert.Contains("ok   trailer", verify.Output, StringComparison.Ordinal);
+
+        var plain = dir.Combine("snap.db");
+        var age = await AgeTools.RunAgeOnTerminalAsync(["-d", "-o", plain, path], "snapshot passphrase\n", dir.Path);
+        Assert.True(age.ExitCode == 0, age.StdoutText + age.Stderr);
+        Assert.Equal(SnapshotManifest.Parse(File.ReadAllText(SnapshotManifest.PathFor(path)), "m").SnapshotSize, new FileInfo(plain).Length);
+    }
+
+    [Fact]
     public async Task Store_copies_are_encrypted_and_keyed_dot_age()
     {
         using var dir = TempDirectory.Create();
