@@ -8,8 +8,8 @@ namespace PkiVault.IO;
 /// waits for the window started <see cref="Lag"/> windows earlier. The final fsync then finds
 /// almost nothing dirty, so the disk works while the caller is still encrypting instead of after
 /// it, and dirty pages stay bounded at about Lag + 1 windows (40 MiB). Lag 4 rather than 1 because
-/// a shared disk's latency comes in bursts: in an A/B on ext4 waiting for the previous window
-/// alone stalled decryption (median 2.5 s vs 1.9 s per GiB). Only an optimisation: fsync remains the durability guarantee, so
+/// a shared disk's latency comes in bursts: in one A/B on this machine's ext4 (6 runs, noisy),
+/// waiting for the previous window alone made decrypt -o slower (median 2.5 s vs 1.9 s per GiB). Only an optimisation: fsync remains the durability guarantee, so
 /// any failure of <c>sync_file_range</c> (ENOSYS, EINVAL, ESPIPE, ...) just turns it off.
 /// </summary>
 internal sealed partial class WritebackStream : Stream
