@@ -24,7 +24,7 @@ public sealed class AtomicFileWritebackTests : IDisposable
     [Theory]
     [InlineData(0)]
     [InlineData(100_000)]
-    [InlineData(3 * WritebackStream.Window + 12345)]
+    [InlineData(((WritebackStream.Lag + 3) * WritebackStream.Window) + 12345)]
     public async Task Large_and_small_files_commit_intact_with_writeback_still_on(int size)
     {
         var content = Pattern(size);
@@ -55,6 +55,30 @@ public sealed class AtomicFileWritebackTests : IDisposable
             await file.CommitAsync(CancellationToken.None);
         }
         Assert.Equal(content, await File.ReadAllBytesAsync(path));
+    }
+
+    [Fact]
+    public async Task On_tmpfs_the_hints_are_harmless_no_ops()
+    {
+        Assert.True(Directory.Exists("/dev/shm"), "/dev/shm (tmpfs) is missing");
+        var path = Path.Combine("/dev/shm", $"etcd-dr-writeback-{Guid.NewGuid():N}.bin");
+        try
+        {
+            var content = Pattern(WritebackStream.Window * (WritebackStream.Lag + 2) + 5);
+            var file = AtomicFile.Create(path, overwrite: false, bufferSize: 0);
+            await using (file)
+            {
+                await file.Stream.WriteAsync(content);
+                // tmpfs accepts sync_file_range and does nothing, so the hints stay on, harmlessly.
+                Assert.True(file.WritebackEnabled);
+                await file.CommitAsync(CancellationToken.None);
+            }
+            Assert.Equal(content, await File.ReadAllBytesAsync(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
