@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Encrypt and decrypt 1 GiB with etcd-dr (Release, self-contained, ReadyToRun) and with the
-# reference `age` CLI, alternating runs, and write medians of wall time, CPU time and peak RSS to
+# reference `age` CLI, alternating which goes first, and write medians of wall time, CPU time and peak RSS to
 # docs/benchmarks-age.md.
 #
 # Two output modes are measured:
 #   stdout  both tools write to stdout redirected to a file: the same I/O path, no fsync in either.
 #   -o      each tool's own output option: etcd-dr writes a .part file, fsyncs and renames it
-#           (durability it does on purpose); age writes the file and does not fsync.
+#           (durability it does on purpose), starting writeback every 8 MiB so the disk works
+#           while it encrypts; age writes the file and does not fsync.
 #
 # Files live on tmpfs (/dev/shm) by default so that disk writeback of a shared machine does not
 # dominate the numbers; set BENCH_DIR to a disk directory to include the disk.
@@ -52,6 +53,9 @@ age -r "$recipient" -o "$work/in.age" "$plain"
 measure() {
   local name="$1" mode="$2"; shift 3
   local vfile="$work/time.txt"
+  # Untimed: write back whatever the previous run left dirty (age never syncs its 1 GiB), so that
+  # no run pays for the one before it.
+  sync
   /usr/bin/time -v -o "$vfile" "$@"
   awk -F': ' '
     /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
@@ -61,27 +65,33 @@ measure() {
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 rm -f "$work"/*.times
-for i in $(seq 1 "$runs"); do
-  echo "run $i/$runs" >&2
-  rm -f "$work/o.age" "$work/o.out"
-  measure dr-encrypt stdout -- sh -c "exec \"\$0\" encrypt -r \"\$1\" \"\$2\" > \"\$3\"" "$drbin" "$recipient" "$plain" "$work/o.age"
-  rm -f "$work/o.age"
-  measure age-encrypt stdout -- sh -c "exec age -r \"\$0\" \"\$1\" > \"\$2\"" "$recipient" "$plain" "$work/o.age"
-  rm -f "$work/o.age"
-  measure dr-decrypt stdout -- sh -c "exec \"\$0\" decrypt -i \"\$1\" \"\$2\" > \"\$3\"" "$drbin" "$work/key.txt" "$work/in.age" "$work/o.out"
-  rm -f "$work/o.out"
-  measure age-decrypt stdout -- sh -c "exec age -d -i \"\$0\" \"\$1\" > \"\$2\"" "$work/key.txt" "$work/in.age" "$work/o.out"
-  rm -f "$work/o.out"
-
-  measure dr-encrypt o -- "$drbin" encrypt -r "$recipient" -o "$work/o.age" "$plain"
-  rm -f "$work/o.age"
-  measure age-encrypt o -- age -r "$recipient" -o "$work/o.age" "$plain"
-  rm -f "$work/o.age"
+# One measurement per tool and cell; which tool goes first alternates from run to run, so that
+# neither always inherits the other's dirty pages, writeback or a warmer page cache.
+dr_enc_stdout() { measure dr-encrypt stdout -- sh -c "exec \"\$0\" encrypt -r \"\$1\" \"\$2\" > \"\$3\"" "$drbin" "$recipient" "$plain" "$work/o.age"; rm -f "$work/o.age"; }
+age_enc_stdout() { measure age-encrypt stdout -- sh -c "exec age -r \"\$0\" \"\$1\" > \"\$2\"" "$recipient" "$plain" "$work/o.age"; rm -f "$work/o.age"; }
+dr_dec_stdout() { measure dr-decrypt stdout -- sh -c "exec \"\$0\" decrypt -i \"\$1\" \"\$2\" > \"\$3\"" "$drbin" "$work/key.txt" "$work/in.age" "$work/o.out"; rm -f "$work/o.out"; }
+age_dec_stdout() { measure age-decrypt stdout -- sh -c "exec age -d -i \"\$0\" \"\$1\" > \"\$2\"" "$work/key.txt" "$work/in.age" "$work/o.out"; rm -f "$work/o.out"; }
+dr_enc_o() { measure dr-encrypt o -- "$drbin" encrypt -r "$recipient" -o "$work/o.age" "$plain"; rm -f "$work/o.age"; }
+age_enc_o() { measure age-encrypt o -- age -r "$recipient" -o "$work/o.age" "$plain"; rm -f "$work/o.age"; }
+dr_dec_o() {
   measure dr-decrypt o -- "$drbin" decrypt -i "$work/key.txt" -o "$work/o.out" "$work/in.age"
   cmp -s "$work/o.out" "$plain" || { echo "etcd-dr decrypted output differs" >&2; exit 1; }
   rm -f "$work/o.out"
-  measure age-decrypt o -- age -d -i "$work/key.txt" -o "$work/o.out" "$work/in.age"
-  rm -f "$work/o.out"
+}
+age_dec_o() { measure age-decrypt o -- age -d -i "$work/key.txt" -o "$work/o.out" "$work/in.age"; rm -f "$work/o.out"; }
+
+pair() { # run-number dr-cell age-cell
+  if [ $(( $1 % 2 )) -eq 1 ]; then "$2"; "$3"; else "$3"; "$2"; fi
+}
+
+for i in $(seq 1 "$runs"); do
+  if [ $(( i % 2 )) -eq 1 ]; then first=etcd-dr; else first=age; fi
+  echo "run $i/$runs ($first first)" >&2
+  rm -f "$work/o.age" "$work/o.out"
+  pair "$i" dr_enc_stdout age_enc_stdout
+  pair "$i" dr_dec_stdout age_dec_stdout
+  pair "$i" dr_enc_o age_enc_o
+  pair "$i" dr_dec_o age_dec_o
 done
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -111,7 +121,8 @@ fstype="$(df --output=fstype "$work" | tail -1 | tr -d ' ')"
   echo "- input: $size_mib MiB of random bytes, X25519 recipient, binary (not armored); files in \`$work\` ($fstype)"
   echo "- etcd-dr: $("$drbin" version | cut -d' ' -f2), .NET $(dotnet --version) self-contained ReadyToRun Release build, workstation non-concurrent GC"
   echo "- age: $(age --version)"
-  echo "- $runs alternating runs per cell; medians. CPU = user + system. RSS = peak resident set (\`/usr/bin/time -v\`)."
+  echo "- $runs runs per cell, the tool that goes first alternating (etcd-dr in odd runs, age in even); medians. CPU = user + system. RSS = peak resident set (\`/usr/bin/time -v\`)."
+  echo "- an untimed \`sync\` before every run, so no run pays for the dirty pages of the one before."
   echo "- shared machine: other jobs may run at the same time, so single runs are noisy; compare medians."
   echo "- load average (1/5/15 min) before the runs: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
@@ -123,8 +134,9 @@ fstype="$(df --output=fstype "$work" | tail -1 | tr -d ' ')"
   row decrypt o
   echo
   echo "\`stdout\`: output redirected to a file for both tools (same I/O path). \`o\`: each tool's \`-o\`;"
-  echo "etcd-dr then writes a temporary file, fsyncs it and renames it into place (on a disk, 1 GiB must"
-  echo "reach the disk before it returns, which age does not wait for; on tmpfs fsync costs nothing)."
+  echo "etcd-dr then writes a temporary file, starts its writeback every 8 MiB (\`sync_file_range\`), fsyncs it"
+  echo "and renames it into place (on a disk, 1 GiB must reach the disk before it returns, which age does not"
+  echo "wait for; on tmpfs fsync costs nothing)."
   echo
   echo "Raw runs (wall s, user s, sys s, peak RSS KiB):"
   echo

@@ -10,7 +10,19 @@ internal static class AgeCliIO
     // only add a copy of every byte.
     private const int FileBuffer = 0;
 
+    /// <summary>
+    /// scrypt's N is 1 &lt;&lt; factor in an int, so anything above 30 overflows; 30 is already 1 TiB of
+    /// memory. Checked before any passphrase prompt, so a typo does not cost the operator a prompt.
+    /// </summary>
+    public const int WorkFactorLimit = 30;
+
     public static bool IsStd(string? path) => path is null or "-";
+
+    private static void CheckWorkFactor(string option, int value)
+    {
+        if (value is < 1 or > WorkFactorLimit)
+            throw new DrException($"{option} {value}: the scrypt work factor (log2 N) must be between 1 and {WorkFactorLimit}", FailureKind.Usage);
+    }
 
     public static Stream OpenInput(string? path, CliEnvironment env) =>
         IsStd(path) ? env.OpenStandardInput() : new FileStream(path!, FileMode.Open, FileAccess.Read, FileShare.Read, FileBuffer, FileOptions.SequentialScan);
@@ -41,6 +53,7 @@ internal static class AgeCliIO
 
     public static async Task<IReadOnlyList<IRecipient>> RecipientsAsync(string[] recipients, string[] recipientFiles, bool passphrase, string? passphraseFile, int workFactor, CliEnvironment env, CancellationToken cancellationToken)
     {
+        CheckWorkFactor("--work-factor", workFactor);
         var list = new List<IRecipient>();
         foreach (var r in recipients)
             list.Add(AgeRecipient.Parse(r));
@@ -61,6 +74,7 @@ internal static class AgeCliIO
 
     public static async Task<IReadOnlyList<IIdentity>> IdentitiesAsync(string[] identityFiles, bool passphrase, string? passphraseFile, int maxWorkFactor, CliEnvironment env, CancellationToken cancellationToken)
     {
+        CheckWorkFactor("--max-work-factor", maxWorkFactor);
         var list = new List<IIdentity>();
         foreach (var file in identityFiles)
         {

@@ -18,7 +18,7 @@ public static class AgeCommands
         var recipientsFile = new Option<string[]>("--recipients-file", "-R") { Description = "file of recipients, one per line, # comments (repeatable)", Arity = ArgumentArity.ZeroOrMore };
         var passphrase = new Option<bool>("--passphrase", "-p") { Description = $"encrypt with a passphrase (from --passphrase-file, ${Passphrases.EnvironmentVariable} or the terminal)" };
         var passphraseFile = new Option<string?>("--passphrase-file") { Description = "read the passphrase from the first line of this file" };
-        var workFactor = new Option<int>("--work-factor") { Description = "scrypt work factor (log2 N) for passphrases", DefaultValueFactory = _ => 18 };
+        var workFactor = new Option<int>("--work-factor") { Description = "scrypt work factor (log2 N, 1 to 30) for passphrases", DefaultValueFactory = _ => 18 };
         var armor = new Option<bool>("--armor", "-a") { Description = "write PEM-armored text instead of binary" };
         var output = new Option<string?>("--output", "-o") { Description = "output file (written as a temporary file, renamed on success); stdout when omitted or -" };
         var force = new Option<bool>("--force") { Description = "replace an existing output file" };
@@ -39,7 +39,7 @@ public static class AgeCommands
         var identity = new Option<string[]>("--identity", "-i") { Description = "identity file (AGE-SECRET-KEY-1..., repeatable)", Arity = ArgumentArity.ZeroOrMore };
         var passphrase = new Option<bool>("--passphrase", "-p") { Description = "decrypt with a passphrase (the default when no -i is given)" };
         var passphraseFile = new Option<string?>("--passphrase-file") { Description = "read the passphrase from the first line of this file" };
-        var maxWorkFactor = new Option<int>("--max-work-factor") { Description = "refuse scrypt work factors above this (log2 N)", DefaultValueFactory = _ => 22 };
+        var maxWorkFactor = new Option<int>("--max-work-factor") { Description = "refuse scrypt work factors above this (log2 N, at most 30)", DefaultValueFactory = _ => 22 };
         var output = new Option<string?>("--output", "-o") { Description = "output file (written as a temporary file, renamed only after the last chunk is authenticated); stdout when omitted or -" };
         var force = new Option<bool>("--force") { Description = "replace an existing output file" };
         var input = new Argument<string?>("INPUT") { Description = "age file, binary or armored; stdin when omitted or -", Arity = ArgumentArity.ZeroOrOne };

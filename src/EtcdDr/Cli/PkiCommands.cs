@@ -27,7 +27,7 @@ public static class PkiCommands
         public Option<bool> Passphrase { get; } = new("--passphrase", "-p") { Description = $"use a passphrase (from --passphrase-file, ${Passphrases.EnvironmentVariable} or the terminal)" };
         public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "read the passphrase from the first line of this file" };
         public Option<int> WorkFactor { get; } = new("--work-factor") { Description = "scrypt work factor (log2 N) when encrypting with a passphrase", DefaultValueFactory = _ => 18 };
-        public Option<int> MaxWorkFactor { get; } = new("--max-work-factor") { Description = "refuse scrypt work factors above this when decrypting", DefaultValueFactory = _ => 22 };
+        public Option<int> MaxWorkFactor { get; } = new("--max-work-factor") { Description = "refuse scrypt work factors above this when decrypting (at most 30)", DefaultValueFactory = _ => 22 };
 
         public void AddEncrypting(Command command)
         {
@@ -188,12 +188,14 @@ public static class PkiCommands
             {
                 PkiRestoreAction.Placed => $"placed     {step.Path} ({step.Mode})",
                 PkiRestoreAction.Unchanged => $"unchanged  {step.Path}",
+                PkiRestoreAction.PermissionsFixed => $"fixed      {step.Path} (same content; mode/owner set to {step.Mode} and the recorded owner)",
                 _ => $"replaced   {step.Path} ({step.Mode}); the old file was moved to {step.MovedAsideTo}",
             };
             await output.WriteLineAsync(line).ConfigureAwait(false);
         }
         await output.WriteLineAsync($"Restored into {Path.GetFullPath(options.To)}: {steps.Count(s => s.Action == PkiRestoreAction.Placed)} placed, " +
-            $"{steps.Count(s => s.Action == PkiRestoreAction.Replaced)} replaced (old copies kept), {steps.Count(s => s.Action == PkiRestoreAction.Unchanged)} unchanged").ConfigureAwait(false);
+            $"{steps.Count(s => s.Action == PkiRestoreAction.Replaced)} replaced (old copies kept), {steps.Count(s => s.Action == PkiRestoreAction.PermissionsFixed)} permissions fixed, " +
+            $"{steps.Count(s => s.Action == PkiRestoreAction.Unchanged)} unchanged").ConfigureAwait(false);
         return ExitCodes.Ok;
     }
 

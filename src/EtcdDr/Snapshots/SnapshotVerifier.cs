@@ -1,14 +1,30 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using PkiVault.Age;
 
 namespace EtcdDr.Snapshots;
 
 /// <summary>One check and its outcome; <see cref="Ok"/> null means "not applicable / skipped".</summary>
 public sealed record VerifyCheck(string Name, bool? Ok, string Detail);
 
+/// <summary>
+/// Unverified: nothing failed, but nothing could be checked either (an encrypted file without its
+/// manifest and without a key); that is neither a pass nor a damaged file.
+/// </summary>
+public enum VerifyVerdict
+{
+    Valid,
+    Invalid,
+    Unverified,
+}
+
 public sealed record SnapshotVerifyReport(string Path, IReadOnlyList<VerifyCheck> Checks, SnapshotManifest? Manifest)
 {
-    public bool Valid => Checks.All(c => c.Ok != false) && Checks.Any(c => c.Ok == true);
+    public bool Valid => Verdict == VerifyVerdict.Valid;
+
+    public VerifyVerdict Verdict => Checks.Any(c => c.Ok == false) ? VerifyVerdict.Invalid
+        : Checks.Any(c => c.Ok == true) ? VerifyVerdict.Valid
+        : VerifyVerdict.Unverified;
 }
 
 /// <summary>
@@ -49,13 +65,27 @@ public static class SnapshotVerifier
         if (encrypted && decrypt is null)
         {
             await hashed.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
-            checks.Add(new VerifyCheck("trailer", null, "encrypted: give an identity to check etcd's SHA-256 trailer inside"));
+            checks.Add(new VerifyCheck("trailer", null, manifest is null
+                ? "encrypted: cannot check etcd's trailer without --identity (or --passphrase-file), and there is no manifest to check the file against"
+                : "encrypted: give --identity (or --passphrase-file) to check etcd's SHA-256 trailer inside"));
+        }
+        else if (encrypted)
+        {
+            try
+            {
+                await using var plain = decrypt!(hashed);
+                checks.AddRange(await CheckSnapshotBytesAsync(plain, manifest, ct).ConfigureAwait(false));
+            }
+            catch (AgeException ex)
+            {
+                // A wrong key or a tampered chunk is a failed check like any other, with its reason.
+                checks.Add(new VerifyCheck("decrypt", false, ex.Message));
+            }
+            await hashed.CopyToAsync(Stream.Null, ct).ConfigureAwait(false); // any ciphertext the decryptor left unread
         }
         else
         {
-            await using var plain = encrypted ? decrypt!(hashed) : hashed;
-            checks.AddRange(await CheckSnapshotBytesAsync(plain, manifest, ct).ConfigureAwait(false));
-            await hashed.CopyToAsync(Stream.Null, ct).ConfigureAwait(false); // any ciphertext the decryptor left unread
+            checks.AddRange(await CheckSnapshotBytesAsync(hashed, manifest, ct).ConfigureAwait(false));
         }
 
         var sha = Convert.ToHexStringLower(fileHash.GetHashAndReset());

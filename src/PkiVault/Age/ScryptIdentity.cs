@@ -17,6 +17,9 @@ public sealed class ScryptIdentity : IIdentity
     {
         if (string.IsNullOrEmpty(passphrase))
             throw new AgeException(AgeErrorKind.InvalidUsage, "the passphrase is empty");
+        // 1 << 31 overflows scrypt's int N; the same bound ScryptRecipient enforces when writing.
+        if (maxWorkFactor is < 1 or > 30)
+            throw new AgeException(AgeErrorKind.InvalidUsage, "the maximum scrypt work factor must be between 1 and 30");
         _passphrase = Encoding.UTF8.GetBytes(passphrase);
         MaxWorkFactor = maxWorkFactor;
     }

@@ -31,6 +31,11 @@ public static class PkiManifestBuilder
 
     public static string FormatMode(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0xFFF, 8).PadLeft(3, '0');
 
-    public static UnixFileMode ParseMode(string text) =>
-        (UnixFileMode)(int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? Convert.ToInt32(text, 8) & 0xFFF : 0x180);
+    /// <summary>Octal permission text as the manifest records it ("0644"); anything else is a damaged manifest.</summary>
+    public static UnixFileMode ParseMode(string text, string path)
+    {
+        if (text.Length is 0 or > 7 || !text.All(c => c is >= '0' and <= '7'))
+            throw new PkiArchiveException($"the manifest records a malformed mode '{text}' for {path}", isIntegrityFailure: true);
+        return (UnixFileMode)(Convert.ToInt32(text, 8) & 0xFFF);
+    }
 }

@@ -6,23 +6,34 @@ namespace PkiVault.IO;
 /// A file written under a temporary name in the destination's directory (mode 0600 from the first
 /// byte) and renamed into place only on <see cref="CommitAsync"/>. Disposing without committing
 /// deletes the temporary file, so a failure never leaves anything at the destination path.
+/// Writes go through <see cref="WritebackStream"/>, which starts disk writeback every few MiB, so
+/// the fsync in <see cref="CommitAsync"/> has little left to do for a large file.
 /// </summary>
 public sealed class AtomicFile : IAsyncDisposable, IDisposable
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private bool _committed;
 
-    private AtomicFile(string destination, string temporary, FileStream stream, bool overwrite)
+    private readonly FileStream _file;
+    private readonly WritebackStream _stream;
+
+    private AtomicFile(string destination, string temporary, FileStream file, bool overwrite)
     {
         Destination = destination;
         TemporaryPath = temporary;
-        Stream = stream;
+        _file = file;
+        _stream = new WritebackStream(file);
         Overwrite = overwrite;
     }
 
     public string Destination { get; }
     public string TemporaryPath { get; }
-    public FileStream Stream { get; }
+
+    /// <summary>Where to write the content (write-only, not seekable).</summary>
+    public Stream Stream => _stream;
+
+    /// <summary>False once the kernel refused a writeback hint (tmpfs is fine; non-Linux never has them).</summary>
+    internal bool WritebackEnabled => _stream.WritebackEnabled;
     private bool Overwrite { get; }
 
     /// <summary>Creates the temporary file. Refuses an existing destination unless <paramref name="overwrite"/>.</summary>
@@ -48,9 +59,9 @@ public sealed class AtomicFile : IAsyncDisposable, IDisposable
     /// <summary>Flushes to disk and renames into place.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        await Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        Stream.Flush(flushToDisk: true);
-        await Stream.DisposeAsync().ConfigureAwait(false);
+        await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        _file.Flush(flushToDisk: true);
+        await _stream.DisposeAsync().ConfigureAwait(false);
         if (!Overwrite && File.Exists(Destination))
             throw new OutputExistsException(Destination);
         File.Move(TemporaryPath, Destination, overwrite: Overwrite);
@@ -59,13 +70,13 @@ public sealed class AtomicFile : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Stream.DisposeAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
         Cleanup();
     }
 
     public void Dispose()
     {
-        Stream.Dispose();
+        _stream.Dispose();
         Cleanup();
     }
 

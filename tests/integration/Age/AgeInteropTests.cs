@@ -128,19 +128,28 @@ public class AgeInteropTests : IDisposable
         Assert.Equal(ageKey.Recipient, parsed[0].Recipient.ToString());
     }
 
+    private const int FewMiB = 3 * 1024 * 1024 + 17;
+
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(Chunk + 1)]
-    public async Task Passphrase_etcd_dr_encrypts_and_age_decrypts_on_a_terminal(int size)
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    [InlineData(Chunk, false)]
+    [InlineData(Chunk, true)]
+    [InlineData(Chunk + 1, true)]
+    [InlineData(FewMiB, false)]
+    [InlineData(FewMiB, true)]
+    public async Task Passphrase_etcd_dr_encrypts_and_age_decrypts_on_a_terminal(int size, bool armor)
     {
         var plain = WritePlain(size);
         var passphraseFile = _dir.File("pw.txt");
         await File.WriteAllTextAsync(passphraseFile, "correct horse battery staple\n");
         var encrypted = _dir.File("pw.age");
-        var run = await CliHarness.RunAsync(["encrypt", "--passphrase-file", passphraseFile, "--work-factor", "14", "-a", "-o", encrypted, plain]);
+        var run = await CliHarness.RunAsync(armor
+            ? ["encrypt", "--passphrase-file", passphraseFile, "--work-factor", "14", "-a", "-o", encrypted, plain]
+            : ["encrypt", "--passphrase-file", passphraseFile, "--work-factor", "14", "-o", encrypted, plain]);
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.StartsWith("-----BEGIN AGE ENCRYPTED FILE-----", await File.ReadAllTextAsync(encrypted), StringComparison.Ordinal);
+        var head = Encoding.ASCII.GetString(File.ReadAllBytes(encrypted).AsSpan(0, 40));
+        Assert.StartsWith(armor ? "-----BEGIN AGE ENCRYPTED FILE-----" : "age-encryption.org/v1\n-> scrypt ", head, StringComparison.Ordinal);
 
         var output = _dir.File("pw.out");
         var dec = await AgeTools.RunAgeOnTerminalAsync(["--decrypt", "-o", output, encrypted], "correct horse battery staple\n", _dir.Path);
@@ -153,15 +162,26 @@ public class AgeInteropTests : IDisposable
         Assert.Contains("incorrect passphrase", wrong.StdoutText + wrong.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Passphrase_age_encrypts_on_a_terminal_and_etcd_dr_decrypts()
+    [Theory]
+    [InlineData(Chunk, false)]
+    [InlineData(Chunk, true)]
+    [InlineData(Chunk * 2 + 5, false)]
+    [InlineData(FewMiB, false)]
+    [InlineData(FewMiB, true)]
+    public async Task Passphrase_age_encrypts_on_a_terminal_and_etcd_dr_decrypts(int size, bool armor)
     {
-        var plain = WritePlain(Chunk * 2 + 5);
+        var plain = WritePlain(size);
         var encrypted = _dir.File("age-pw.age");
         // age asks twice (passphrase, confirmation); both lines wait in the terminal's input queue.
-        var enc = await AgeTools.RunAgeOnTerminalAsync(["--passphrase", "-o", encrypted, plain], "s3cret phrase\ns3cret phrase\n", _dir.Path);
+        var enc = await AgeTools.RunAgeOnTerminalAsync(armor
+            ? ["--passphrase", "--armor", "-o", encrypted, plain]
+            : ["--passphrase", "-o", encrypted, plain], "s3cret phrase\ns3cret phrase\n", _dir.Path);
         Assert.True(enc.ExitCode == 0, enc.StdoutText + enc.Stderr);
-        Assert.Contains("-> scrypt ", Encoding.ASCII.GetString(File.ReadAllBytes(encrypted)[..200]), StringComparison.Ordinal);
+        var head = File.ReadAllBytes(encrypted)[..200];
+        if (armor)
+            Assert.StartsWith("-----BEGIN AGE ENCRYPTED FILE-----\n", Encoding.ASCII.GetString(head), StringComparison.Ordinal);
+        else
+            Assert.Contains("-> scrypt ", Encoding.ASCII.GetString(head), StringComparison.Ordinal);
 
         var output = _dir.File("age-pw.out");
         var run = await CliHarness.RunAsync(["decrypt", "-o", output, encrypted], environment: new Dictionary<string, string> { ["ETCD_DR_PASSPHRASE"] = "s3cret phrase" });

@@ -105,7 +105,7 @@ public class PkiRoundTripTests : IDisposable
         var target = _dir.File("restored");
         var restore = await CliHarness.RunAsync(["pki", "restore", archive, "--to", target, "-i", _identity]);
         Assert.True(restore.ExitCode == 0, restore.Error);
-        Assert.Contains("27 placed, 0 replaced (old copies kept), 0 unchanged", restore.Output, StringComparison.Ordinal);
+        Assert.Contains("27 placed, 0 replaced (old copies kept), 0 permissions fixed, 0 unchanged", restore.Output, StringComparison.Ordinal);
         AssertSameTree(_root, archived, target);
         Assert.Equal(archived, Files(target));
         Assert.Equal(expectedUid, GetOwner(Path.Combine(target, "etc/kubernetes/pki/etcd/server.key")));
@@ -115,7 +115,7 @@ public class PkiRoundTripTests : IDisposable
         File.WriteAllText(modified, "locally changed\n");
         var again = await CliHarness.RunAsync(["pki", "restore", archive, "--to", target, "-i", _identity]);
         Assert.True(again.ExitCode == 0, again.Error);
-        Assert.Contains("1 replaced (old copies kept), 26 unchanged", again.Output, StringComparison.Ordinal);
+        Assert.Contains("1 replaced (old copies kept), 0 permissions fixed, 26 unchanged", again.Output, StringComparison.Ordinal);
         var aside = Directory.GetFiles(Path.GetDirectoryName(modified)!, "apiserver.crt.dr-*");
         Assert.Single(aside);
         Assert.Matches(@"apiserver\.crt\.dr-\d{8}T\d{6}Z$", aside[0]);
