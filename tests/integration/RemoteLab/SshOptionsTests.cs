@@ -39,6 +39,20 @@ public sealed class SshOptionsTests(SshdFixture sshd) : IClassFixture<SshdFixtur
         var id = await host.RunAsync(["id", "-u"], null, default);
         Assert.Equal((0, "0"), (id.ExitCode, id.Stdout.Trim()));
 
+        // And from an inventory file, through the command line an operator runs.
+        var inventory = _dir.Combine("etcd-dr.yaml");
+        File.WriteAllText(inventory, $"""
+            cluster: alias-test
+            ssh:
+              configFile: {config}
+            masters:
+              - name: cp-1
+                address: cp-alias
+            """);
+        var check = await CliRunner.RunAsync("inventory", "check", "-i", inventory, "--connect", "--output", "json");
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("ok (root commands run as root)", check.Stdout);
+
         // The same inventory without the config cannot resolve the alias: the file was what made it work.
         await using var bare = new OpenSshHost(new MasterHost("cp-1", "cp-alias"), new SshSettings(ConfigFile: "/dev/null", Sudo: "never"),
             new SshOptions(ConnectTimeout: TimeSpan.FromSeconds(5)));
