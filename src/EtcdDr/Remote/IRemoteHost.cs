@@ -43,6 +43,8 @@ public enum RemoteFailure
     /// <summary>A privileged command needed sudo (the user is not root, or ssh.sudo is always) and the host has none.</summary>
     SudoMissing,
     CommandFailed,
+    /// <summary>The command ran past its timeout; the local ssh was killed and the command stopped on the host.</summary>
+    TimedOut,
 }
 
 public sealed class RemoteException(string host, RemoteFailure failure, string message, int exitCode = -1, string stderr = "")

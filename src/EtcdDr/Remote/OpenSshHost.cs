@@ -71,11 +71,14 @@ public sealed class OpenSshHost : IRemoteHost
     {
         options ??= new RemoteRunOptions();
         var remote = await RemoteCommandAsync(argv, options.Privileged, ct).ConfigureAwait(false);
-        var result = await ProcessRunner.RunAsync("ssh", [.. SshArguments(), remote], new ProcessRunOptions
-        {
-            StandardInputBytes = options.Stdin,
-            Timeout = options.Timeout ?? _options.EffectiveCommandTimeout,
-        }, ct).ConfigureAwait(false);
+        var timeout = options.Timeout ?? _options.EffectiveCommandTimeout;
+        var tag = new RemoteRunTag();
+        var result = await StoppedOnHostWhenInterrupted(argv, options.Privileged, tag, timeout, () =>
+            ProcessRunner.RunAsync("ssh", [.. SshArguments(), tag.Wrap(remote)], new ProcessRunOptions
+            {
+                StandardInputBytes = options.Stdin,
+                Timeout = timeout,
+            }, ct), ct).ConfigureAwait(false);
         if (await ClassifyAsync(result, options.Privileged, ct).ConfigureAwait(false) is { } failure)
             throw failure;
         return result;
@@ -92,12 +95,52 @@ public sealed class OpenSshHost : IRemoteHost
     {
         options ??= new RemoteRunOptions();
         var remote = await RemoteCommandAsync(argv, options.Privileged, ct).ConfigureAwait(false);
-        var result = await StreamingProcess.RunAsync("ssh", [.. SshArguments(), remote], stdin, stdout,
-            options.Timeout ?? _options.EffectiveCommandTimeout, ct).ConfigureAwait(false);
+        var timeout = options.Timeout ?? _options.EffectiveCommandTimeout;
+        var tag = new RemoteRunTag();
+        var result = await StoppedOnHostWhenInterrupted(argv, options.Privileged, tag, timeout, () =>
+            StreamingProcess.RunAsync("ssh", [.. SshArguments(), tag.Wrap(remote)], stdin, stdout, timeout, ct), ct).ConfigureAwait(false);
         if (await ClassifyAsync(result, options.Privileged, ct).ConfigureAwait(false) is { } failure)
             throw failure;
         if (result.ExitCode != 0)
             throw RemoteException.CommandFailed(Name, argv, result);
+    }
+
+    /// <summary>
+    /// Runs the local ssh; when it is killed (timeout or cancellation) the command is also stopped on
+    /// the host, and a timeout becomes an error naming the host and the command.
+    /// </summary>
+    private async Task<ProcessResult> StoppedOnHostWhenInterrupted(IReadOnlyList<string> argv, bool privileged, RemoteRunTag tag, TimeSpan timeout,
+        Func<Task<ProcessResult>> run, CancellationToken ct)
+    {
+        try
+        {
+            return await run().ConfigureAwait(false);
+        }
+        catch (TimeoutException ex) when (!ct.IsCancellationRequested)
+        {
+            await StopOnHostAsync(tag, privileged).ConfigureAwait(false);
+            throw new RemoteException(Name, RemoteFailure.TimedOut,
+                $"`{ShellQuote.Join(argv)}` timed out after {timeout.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} s and was stopped on the host", -1, ex.Message);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await StopOnHostAsync(tag, privileged).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Best effort, straight through ProcessRunner (not RunAsync, whose own timeout would
+    /// come back here): a host that hangs gets 10 s, then its command is left to die with the session.</summary>
+    private async Task StopOnHostAsync(RemoteRunTag tag, bool privileged)
+    {
+        try
+        {
+            var stop = await RemoteCommandAsync(tag.StopCommand(), privileged, CancellationToken.None).ConfigureAwait(false);
+            await ProcessRunner.RunAsync("ssh", [.. SshArguments(), stop], new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(10) }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or RemoteException or System.ComponentModel.Win32Exception)
+        {
+        }
     }
 
     /// <summary>

@@ -90,7 +90,14 @@ public static class ProcessRunner
             {
                 KillTree(process);
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                var partial = new ProcessResult(-1, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+                // A process the kill did not reach may hold the pipes open: an ssh ControlMaster was
+                // handed a mux client's stdout and keeps it until the remote command ends. Waiting for
+                // that would turn a 1 s timeout into the command's whole run.
+                var output = Task.WhenAll(stdout, stderr);
+                await Task.WhenAny(output, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
+                var partial = output.IsCompletedSuccessfully
+                    ? new ProcessResult(-1, output.Result[0], output.Result[1])
+                    : new ProcessResult(-1, "", "(output still held open by a process outside the killed tree)");
                 cancellationToken.ThrowIfCancellationRequested();
                 throw new TimeoutException(
                     $"{Describe(program, startInfo.ArgumentList)} did not finish within {options.Timeout.TotalSeconds:0.#} s and was killed.\n{partial}");

@@ -29,18 +29,30 @@ public static class RemoteFiles
         (await host.RunAsync(["test", "-e", path], new RemoteRunOptions(privileged), ct).ConfigureAwait(false)).ExitCode == 0;
 
     /// <summary>
-    /// Writes a file atomically: into a temporary name beside it with the final mode, then renamed
-    /// over the target, so a reader never sees half a file.
+    /// Writes a file atomically: into a temporary name beside it with the final mode and owner, then
+    /// renamed over the target, so a reader never sees half a file. A failed write removes the
+    /// temporary file: no stray copy of a key is left beside the target.
     /// </summary>
     public static async Task WriteFileAsync(this IRemoteHost host, string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken ct)
     {
-        var temp = $"{path}.etcd-dr-tmp";
+        // Random, so two writers of one path never share (and rename) each other's half-written file.
+        var temp = $"{path}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}.etcd-dr-tmp";
         var octal = Convert.ToString((int)mode, 8).PadLeft(4, '0');
-        await host.StreamInAsync(["install", "-m", octal, "/dev/stdin", temp], RemoteRunOptions.Root,
-            (stdin, token) => stdin.WriteAsync(content, token).AsTask(), ct).ConfigureAwait(false);
-        if (owner is not null)
-            await Must(host, ["chown", owner, temp], ct).ConfigureAwait(false);
-        await Must(host, ["mv", "-f", "--", temp, path], ct).ConfigureAwait(false);
+        try
+        {
+            await host.StreamInAsync(["install", "-m", octal, "/dev/stdin", temp], RemoteRunOptions.Root,
+                (stdin, token) => stdin.WriteAsync(content, token).AsTask(), ct).ConfigureAwait(false);
+            if (owner is not null)
+                await Must(host, ["chown", owner, temp], ct).ConfigureAwait(false);
+            await Must(host, ["mv", "-f", "--", temp, path], ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not under ct: a cancelled write must clean up too. Failing here would hide the real error.
+            try { await host.RunAsync(["rm", "-f", "--", temp], RemoteRunOptions.Root with { Timeout = TimeSpan.FromSeconds(30) }, CancellationToken.None).ConfigureAwait(false); }
+            catch (DrException) { }
+            throw;
+        }
     }
 
     /// <summary>Runs a privileged command that must succeed.</summary>

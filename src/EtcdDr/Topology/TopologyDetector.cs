@@ -40,11 +40,23 @@ public static partial class TopologyDetector
         else
             throw new DrException($"{host.Name}: no etcd found: neither {KubeadmManifest}, {KubesprayEnv} nor an etcd.service unit exists", FailureKind.Usage);
 
+        var etcdctl = HostTool("etcdctl", present);
+        var etcdutl = HostTool("etcdutl", present);
+        EtcdTool? fromImage = null;
+        IReadOnlyList<string> engineNotes = [];
+        if ((etcdctl is null || etcdutl is null) && topology.Image is { } image)
+        {
+            var clis = new[] { "crictl", "docker" }
+                .Select(kind => (kind, path: ToolDirs.Select(d => $"{d}/{kind}").FirstOrDefault(present.Contains)))
+                .Where(c => c.path is not null).ToDictionary(c => c.kind, c => c.path!, StringComparer.Ordinal);
+            (fromImage, engineNotes) = await ContainerEngineProbe.FindAsync(host, topology.Flavor, image, clis, ct).ConfigureAwait(false);
+        }
         topology = topology with
         {
-            Etcdctl = Tool("etcdctl", present, topology),
-            Etcdutl = Tool("etcdutl", present, topology),
+            Etcdctl = etcdctl ?? fromImage ?? EtcdTool.None,
+            Etcdutl = etcdutl ?? fromImage ?? EtcdTool.None,
             EtcdVersion = topology.EtcdVersion ?? await HostEtcdVersionAsync(host, present, ct).ConfigureAwait(false),
+            Notes = [.. topology.Notes, .. engineNotes],
         };
         var (hasKubelet, state) = await KubeletAsync(host, ct).ConfigureAwait(false);
         return topology with { HasKubelet = hasKubelet, KubeletState = state };
@@ -116,16 +128,8 @@ public static partial class TopologyDetector
         return topology;
     }
 
-    private static EtcdTool Tool(string name, HashSet<string> present, MasterTopology t)
-    {
-        if (ToolDirs.Select(d => $"{d}/{name}").FirstOrDefault(present.Contains) is { } path)
-            return new EtcdTool("host", path);
-        if (t.Image is { } image && ToolDirs.Select(d => $"{d}/crictl").FirstOrDefault(present.Contains) is { } crictl)
-            return new EtcdTool("crictl", crictl, image);
-        if (t.Image is { } dockerImage && ToolDirs.Select(d => $"{d}/docker").FirstOrDefault(present.Contains) is { } docker)
-            return new EtcdTool("docker", docker, dockerImage);
-        return EtcdTool.None;
-    }
+    private static EtcdTool? HostTool(string name, HashSet<string> present) =>
+        ToolDirs.Select(d => $"{d}/{name}").FirstOrDefault(present.Contains) is { } path ? new EtcdTool("host", path) : null;
 
     private static async Task<string?> HostEtcdVersionAsync(IRemoteHost host, HashSet<string> present, CancellationToken ct)
     {

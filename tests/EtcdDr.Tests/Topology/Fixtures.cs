@@ -3,6 +3,20 @@ namespace EtcdDr.Tests.Topology;
 /// <summary>Files in the formats kubeadm and Kubespray write on a master (our own fixtures).</summary>
 public static class Fixtures
 {
+    /// <summary>A crictl on the fake master whose runtime answers.</summary>
+    public static void AnsweringCrictl(Fakes.FakeRemoteHost host, string path = "/usr/bin/crictl")
+    {
+        host.Files[path] = "";
+        host.Answers[$"{path} version"] = new EtcdDr.Remote.ProcessResult(0, "Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v1.7.22\nRuntimeApiVersion:  v1\n", "");
+    }
+
+    /// <summary>A docker CLI on the fake master whose engine answers.</summary>
+    public static void AnsweringDocker(Fakes.FakeRemoteHost host, string path = "/usr/bin/docker")
+    {
+        host.Files[path] = "";
+        host.Answers[$"{path} version --format '{{{{.Server.Version}}}}'"] = new EtcdDr.Remote.ProcessResult(0, "26.1.5\n", "");
+    }
+
     public const string KubeadmEtcdManifest = """
         apiVersion: v1
         kind: Pod

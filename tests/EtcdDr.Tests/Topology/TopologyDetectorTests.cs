@@ -58,7 +58,7 @@ public class TopologyDetectorTests
     {
         var host = new FakeRemoteHost("cp-1");
         host.Files["/etc/kubernetes/manifests/etcd.yaml"] = Fixtures.KubeadmEtcdManifest;
-        host.Files["/usr/bin/crictl"] = "";
+        Fixtures.AnsweringCrictl(host);
         host.Answers["systemctl is-active kubelet"] = new ProcessResult(0, "active\n", "");
         host.Answers["systemctl cat kubelet"] = new ProcessResult(0, "[Unit]", "");
 
@@ -113,7 +113,7 @@ public class TopologyDetectorTests
         var host = new FakeRemoteHost("node2");
         host.Files["/etc/etcd.env"] = Fixtures.KubesprayEtcdEnv;
         host.Files["/etc/systemd/system/etcd.service"] = KubesprayDockerUnit;
-        host.Files["/usr/bin/docker"] = "";
+        Fixtures.AnsweringDocker(host);
         var t = await TopologyDetector.DetectAsync(host, default);
         Assert.Equal(EtcdFlavor.KubesprayDocker, t.Flavor);
         Assert.Equal("quay.io/coreos/etcd:v3.5.16", t.Image);

@@ -12,6 +12,10 @@ public sealed class SshdFixture : IAsyncLifetime
     private System.Diagnostics.Process? _sshd;
 
     public int Port { get; private set; }
+
+    /// <summary>A second port on the same sshd whose sessions get a PATH without sudo (or anything
+    /// else), so a test can see a host without sudo whether or not this machine has one.</summary>
+    public int NoSudoPort { get; private set; }
     public string IdentityFile => _dir.Combine("client");
     public string KnownHostsFile => _dir.Combine("known_hosts");
     public string Root => _dir.CreateSubdirectory("remote");
@@ -24,12 +28,16 @@ public sealed class SshdFixture : IAsyncLifetime
         var sshd = Prerequisites.Require("/usr/sbin/sshd", "apt-get install openssh-server");
         Prerequisites.Require("ssh", "apt-get install openssh-client");
         Port = LoopbackAddresses.FreePort(System.Net.IPAddress.Parse(Address));
+        do
+            NoSudoPort = LoopbackAddresses.FreePort(System.Net.IPAddress.Parse(Address));
+        while (NoSudoPort == Port);
         foreach (var (name, file) in new[] { ("host", _dir.Combine("host_key")), ("client", IdentityFile) })
             (await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", file])).EnsureSuccess("ssh-keygen");
         var hostKey = File.ReadAllText(_dir.Combine("host_key.pub")).Split(' ');
-        File.WriteAllText(KnownHostsFile, $"[{Address}]:{Port} {hostKey[0]} {hostKey[1]}\n");
+        File.WriteAllText(KnownHostsFile, $"[{Address}]:{Port} {hostKey[0]} {hostKey[1]}\n[{Address}]:{NoSudoPort} {hostKey[0]} {hostKey[1]}\n");
         File.WriteAllText(_dir.Combine("sshd_config"), $"""
             ListenAddress {Address}:{Port}
+            ListenAddress {Address}:{NoSudoPort}
             HostKey {_dir.Combine("host_key")}
             PidFile {_dir.Combine("sshd.pid")}
             AuthorizedKeysFile {IdentityFile}.pub
@@ -38,6 +46,8 @@ public sealed class SshdFixture : IAsyncLifetime
             KbdInteractiveAuthentication no
             UsePAM no
             StrictModes no
+            Match LocalPort {NoSudoPort}
+              SetEnv PATH=/nonexistent-etcd-dr-test
             """);
         Directory.CreateDirectory("/run/sshd"); // privilege separation directory sshd insists on
         var info = new System.Diagnostics.ProcessStartInfo(sshd) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };

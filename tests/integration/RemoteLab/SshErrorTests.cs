@@ -63,8 +63,9 @@ public sealed class SshErrorTests(SshdFixture sshd) : IClassFixture<SshdFixture>
     [Fact]
     public async Task A_missing_sudo_gets_its_own_message()
     {
-        Assert.False(File.Exists("/usr/bin/sudo") || File.Exists("/bin/sudo"), "this test needs a host without sudo (the sshd runs here)");
-        await using var host = Host("cp-1", sudo: "always");
+        // The sshd's second port gives sessions a PATH without sudo, whether or not this machine has one.
+        await using var host = Host("cp-1", sshd.NoSudoPort, sudo: "always");
+        Assert.Equal("/nonexistent-etcd-dr-test", (await host.RunAsync(["/bin/sh", "-c", "echo \"${PATH##*:}\""], null, default)).Stdout.Trim());
         var ex = await Assert.ThrowsAsync<RemoteException>(() => host.RunAsync(["true"], RemoteRunOptions.Root, default));
         Assert.Equal(RemoteFailure.SudoMissing, ex.Failure);
         Assert.StartsWith("cp-1: sudo is not installed on the host", ex.Message);
