@@ -18,6 +18,12 @@ public sealed record SnapshotKey(string Key, string Cluster, DateTimeOffset Crea
 public static partial class StoreLayout
 {
     public const string ManifestSuffix = ".manifest.json";
+
+    /// <summary>File-name prefix of the hidden names the directory backends write to before the
+    /// rename; such a name is never a backup, only possibly an unfinished one.</summary>
+    public const string TempMarker = ".etcd-dr-tmp-";
+
+    public static bool IsTemporary(string key) => key[(key.LastIndexOf('/') + 1)..].StartsWith(TempMarker, StringComparison.Ordinal);
     private const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
 
     public static string SnapshotsPrefix(string cluster) => $"{ValidCluster(cluster)}/snapshots/";
