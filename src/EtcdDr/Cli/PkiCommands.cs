@@ -68,7 +68,7 @@ public static class PkiCommands
         var force = new Option<bool>("--force") { Description = "replace an existing archive" };
         var armor = new Option<bool>("--armor", "-a") { Description = "PEM-armored output" };
         var command = new Command("backup", "Archive the PKI tree (tar with a manifest of hashes and certificate facts), encrypted to age recipients or a passphrase; from --root here, or from one master with -i INVENTORY --host NAME (streamed over SSH, never written here in plaintext)\n" +
-            "Exit codes: 0 written; 2 bad arguments or nothing to back up; 3 a file changed during the backup; 5 the archive exists");
+            "Exit codes: 0 written; 2 bad arguments or nothing to back up; 3 a file changed during the backup; 5 the archive exists; 6 a --to destination failed (the others have their copy)");
         var inventory = new InventoryOptionsCli();
         var to = PkiStoreCommands.ToOption();
         var cluster = PkiStoreCommands.ClusterOption();
