@@ -10,7 +10,8 @@ public static class PkiCommands
     public sealed record KeyOptions(string[] Recipients, string[] RecipientFiles, string[] IdentityFiles, bool Passphrase,
         string? PassphraseFile, int WorkFactor, int MaxWorkFactor);
 
-    public sealed record BackupOptions(PkiFlavor Flavor, string Root, string OutputFile, bool Force, bool Armor, KeyOptions Keys);
+    public sealed record BackupOptions(PkiFlavor Flavor, string Root, string? OutputFile, bool Force, bool Armor, KeyOptions Keys,
+        IReadOnlyList<string>? To = null, string? Cluster = null);
 
     public sealed record RestoreOptions(string Archive, string To, KeyOptions Keys);
 
@@ -52,6 +53,7 @@ public static class PkiCommands
         pki.Subcommands.Add(CreateRestore(output, error, env));
         pki.Subcommands.Add(CreateVerify(output, error, env));
         pki.Subcommands.Add(CreateInspect(output, error, env));
+        pki.Subcommands.Add(PkiStoreCommands.CreateList(output, error));
         return pki;
     }
 
@@ -62,23 +64,28 @@ public static class PkiCommands
         var keys = new KeyOptionSet();
         var flavor = FlavorOption();
         var root = new Option<string>("--root") { Description = "root of the tree to read (a copy of / in tests)", DefaultValueFactory = _ => "/" };
-        var file = new Option<string>("--output-file", "-o") { Description = "archive to write (FILE.age); written to a temporary file, renamed on success", Required = true };
+        var file = new Option<string>("--output-file", "-o") { Description = "archive to write (FILE.age); written to a temporary file, renamed on success" };
         var force = new Option<bool>("--force") { Description = "replace an existing archive" };
         var armor = new Option<bool>("--armor", "-a") { Description = "PEM-armored output" };
         var command = new Command("backup", "Archive the PKI tree (tar with a manifest of hashes and certificate facts), encrypted to age recipients or a passphrase; from --root here, or from one master with -i INVENTORY --host NAME (streamed over SSH, never written here in plaintext)\n" +
-            "Exit codes: 0 written; 2 bad arguments or nothing to back up; 3 a file changed during the backup; 5 the archive exists");
+            "Exit codes: 0 written; 2 bad arguments or nothing to back up; 3 a file changed during the backup; 5 the archive exists; 6 a --to destination failed (the others have their copy)");
         var inventory = new InventoryOptionsCli();
-        foreach (var o in new Option[] { flavor, root, file, force, armor })
+        var to = PkiStoreCommands.ToOption();
+        var cluster = PkiStoreCommands.ClusterOption();
+        foreach (var o in new Option[] { flavor, root, file, force, armor, to, cluster })
             command.Options.Add(o);
         keys.AddEncrypting(command);
         inventory.AddTo(command);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
-            var options = new BackupOptions(parse.GetValue(flavor), parse.GetValue(root)!, parse.GetValue(file)!, parse.GetValue(force), parse.GetValue(armor), keys.Read(parse));
+            var options = new BackupOptions(parse.GetValue(flavor), parse.GetValue(root)!, parse.GetValue(file), parse.GetValue(force), parse.GetValue(armor), keys.Read(parse),
+                parse.GetValue(to) ?? [], parse.GetValue(cluster));
+            if (options.OutputFile is null && options.To!.Count == 0)
+                throw new DrException("where should the archive go? give -o FILE and/or --to URL", FailureKind.Usage);
             if (!inventory.Given(parse))
                 return await BackupAsync(options, output, error, env, TimeProvider.System, ct).ConfigureAwait(false);
             await using var remote = inventory.Open(parse);
-            return await RemoteBackupAsync(remote, options, output, error, env, ct).ConfigureAwait(false);
+            return await RemoteBackupAsync(remote, options with { Cluster = options.Cluster ?? remote.Inventory.Cluster }, output, error, env, ct).ConfigureAwait(false);
         }));
         return command;
     }
@@ -158,9 +165,11 @@ public static class PkiCommands
 
     private static async Task<int> WriteBackupAsync(IPkiSource source, PkiFlavor flavor, BackupOptions options, TextWriter output, TextWriter error, CliEnvironment env, TimeProvider clock, CancellationToken cancellationToken)
     {
+        if (options.To is { Count: > 0 })
+            return await PkiStoreCommands.BackupAsync(source, flavor, options, output, error, env, clock, cancellationToken).ConfigureAwait(false);
         var recipients = await AgeCliIO.RecipientsAsync(options.Keys.Recipients, options.Keys.RecipientFiles, options.Keys.Passphrase,
             options.Keys.PassphraseFile, options.Keys.WorkFactor, env, cancellationToken).ConfigureAwait(false);
-        var manifest = await PkiArchiveFile.WriteAsync(source, flavor.ToString().ToLowerInvariant(), options.OutputFile, options.Force,
+        var manifest = await PkiArchiveFile.WriteAsync(source, flavor.ToString().ToLowerInvariant(), options.OutputFile!, options.Force,
             recipients, options.Armor, clock, n => error.WriteLine($"note: {n}"), cancellationToken).ConfigureAwait(false);
         var certificates = manifest.Files.Sum(f => f.Certificates?.Count ?? 0);
         await output.WriteLineAsync($"Archived {manifest.Files.Count} files ({certificates} certificates, {manifest.Files.Count(f => f.ContainsSecret)} with private keys) from {source.Description} [{manifest.Flavor}] to {options.OutputFile}").ConfigureAwait(false);

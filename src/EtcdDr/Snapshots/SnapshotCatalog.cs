@@ -70,14 +70,25 @@ public sealed record SnapshotCatalog(IReadOnlyList<CatalogEntry> Snapshots, IRea
 /// <summary>`snapshot prune`: decide with <see cref="Retention"/>, refuse on a doubtful listing, then delete.</summary>
 public static class SnapshotPruner
 {
-    public sealed record PruneResult(RetentionDecision Decision, IReadOnlyList<string> Deleted, bool DryRun);
+    /// <param name="Unfinished">Null when unfinished uploads were not considered.</param>
+    public sealed record PruneResult(RetentionDecision Decision, IReadOnlyList<string> Deleted, bool DryRun,
+        UnfinishedDecision? Unfinished = null, IReadOnlyList<string>? DeletedUnfinished = null);
 
-    public static async Task<PruneResult> PruneAsync(ISnapshotStore store, string cluster, RetentionPolicy policy, bool dryRun, CancellationToken ct)
+    public static Task<PruneResult> PruneAsync(ISnapshotStore store, string cluster, RetentionPolicy policy, bool dryRun, CancellationToken ct) =>
+        PruneAsync(store, cluster, policy, dryRun, unfinished: null, ct);
+
+    /// <param name="unfinished">Also delete unfinished uploads older than its safety age; null leaves them alone.
+    /// Like everything else, nothing is deleted with an empty policy.</param>
+    public static async Task<PruneResult> PruneAsync(ISnapshotStore store, string cluster, RetentionPolicy policy, bool dryRun, UnfinishedCleanup? unfinished,
+        CancellationToken ct)
     {
         SnapshotCatalog catalog;
+        IReadOnlyList<StoreObject> leftovers = [];
         try
         {
             catalog = await SnapshotCatalog.ReadAsync(store, cluster, ct).ConfigureAwait(false);
+            if (unfinished is not null && !policy.IsEmpty)
+                leftovers = await UnfinishedUploads.ListAsync(store, cluster, catalog, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -99,6 +110,18 @@ public static class SnapshotPruner
                 deleted.Add(victim.Key);
             }
         }
-        return new PruneResult(decision, deleted, dryRun);
+        if (unfinished is null || policy.IsEmpty)
+            return new PruneResult(decision, deleted, dryRun);
+        var cleanup = UnfinishedUploads.Decide(leftovers, unfinished.Clock.GetUtcNow(), unfinished.OlderThan);
+        var deletedUnfinished = new List<string>();
+        if (!dryRun)
+        {
+            foreach (var o in cleanup.Delete)
+            {
+                await store.DeleteAsync(o.Key, ct).ConfigureAwait(false);
+                deletedUnfinished.Add(o.Key);
+            }
+        }
+        return new PruneResult(decision, deleted, dryRun, cleanup, deletedUnfinished);
     }
 }

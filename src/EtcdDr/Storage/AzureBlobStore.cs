@@ -16,6 +16,8 @@ namespace EtcdDr.Storage;
 /// week, so a failed or cancelled write leaves nothing. Objects smaller than one block use Put Blob.
 /// Integrity: every body carries Content-MD5, which the service checks before accepting a block,
 /// a blob or a block list (it answers Md5Mismatch otherwise); Shared Key requests also sign that header.
+/// Requests the service answers 500/503 (ServerBusy when it throttles, OperationTimedOut) are sent
+/// again a few times with growing waits; every request here is idempotent.
 /// </summary>
 public sealed class AzureBlobStore : ISnapshotStore, IDisposable
 {
@@ -52,7 +54,7 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
         {
             if (first.IsLast)
             {
-                using var put = await SendAsync(HttpMethod.Put, blob, key, Body(first.Data), ct, ("x-ms-blob-type", "BlockBlob")).ConfigureAwait(false);
+                using var put = await SendAsync(HttpMethod.Put, blob, key, () => Body(first.Data), ct, ("x-ms-blob-type", "BlockBlob")).ConfigureAwait(false);
                 return;
             }
             // Block ids must all have the same length; a per-upload id keeps two uploads of the same
@@ -71,13 +73,13 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
             }
             var list = new XElement("BlockList", ids.Select(id => new XElement("Latest", id)));
             var xml = Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"utf-8\"?>" + list.ToString(SaveOptions.DisableFormatting));
-            using var commit = await SendAsync(HttpMethod.Put, WithQuery(blob, "comp=blocklist"), key, Body(xml, "application/xml"), ct,
+            using var commit = await SendAsync(HttpMethod.Put, WithQuery(blob, "comp=blocklist"), key, () => Body(xml, "application/xml"), ct,
                 ("x-ms-blob-content-type", "application/octet-stream")).ConfigureAwait(false);
 
             async Task PutBlockAsync(UploadPart part)
             {
                 var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{upload}-{part.Number:D6}"));
-                using var response = await SendAsync(HttpMethod.Put, WithQuery(blob, $"comp=block&blockid={Uri.EscapeDataString(id)}"), key, Body(part.Data), ct).ConfigureAwait(false);
+                using var response = await SendAsync(HttpMethod.Put, WithQuery(blob, $"comp=block&blockid={Uri.EscapeDataString(id)}"), key, () => Body(part.Data), ct).ConfigureAwait(false);
                 ids.Add(id);
             }
         }
@@ -137,7 +139,7 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
     /// <summary>Create Container; for tests and lab setup (the backup tool itself never creates containers).</summary>
     internal async Task CreateContainerAsync(CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Put, WithQuery(ContainerUri(), "restype=container"), "", Body(ReadOnlyMemory<byte>.Empty), ct).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Put, WithQuery(ContainerUri(), "restype=container"), "", () => Body(ReadOnlyMemory<byte>.Empty), ct).ConfigureAwait(false);
     }
 
     public void Dispose() => _http.Dispose();
@@ -168,11 +170,34 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
         return content;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, string key, HttpContent? content, CancellationToken ct,
+    /// <summary>
+    /// One request, retried after <see cref="AzureBlobStoreOptions.RetryDelays"/> while the service
+    /// answers 500/503. <paramref name="content"/> is a factory because a sent request (and its
+    /// body) cannot be sent again; each attempt is built and signed afresh (new x-ms-date).
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, string key, Func<HttpContent>? content, CancellationToken ct,
         (string Name, string Value)? extraHeader = null, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool acceptBlobNotFound = false)
     {
         if (_options.Credential is AzureCredential.Sas sas)
             uri = new Uri(uri + (uri.Query.Length > 0 ? "&" : "?") + sas.Query);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (response, error) = await SendOnceAsync(method, uri, key, content?.Invoke(), ct, extraHeader, completion, acceptBlobNotFound).ConfigureAwait(false);
+            if (response is not null)
+                return response;
+            if ((error.Status is HttpStatusCode.InternalServerError or HttpStatusCode.ServiceUnavailable) && attempt <= _options.RetryDelays.Count)
+            {
+                await Task.Delay(_options.RetryDelays[attempt - 1], ct).ConfigureAwait(false);
+                continue;
+            }
+            throw AzureErrors.FromResponse(_options, key, error.Status, error.Code, error.Message, attempt);
+        }
+    }
+
+    /// <summary>The response when it succeeded, else the service's error (status, code, message).</summary>
+    private async Task<(HttpResponseMessage? Response, (HttpStatusCode Status, string? Code, string? Message) Error)> SendOnceAsync(HttpMethod method, Uri uri,
+        string key, HttpContent? content, CancellationToken ct, (string Name, string Value)? extraHeader, HttpCompletionOption completion, bool acceptBlobNotFound)
+    {
         using var request = new HttpRequestMessage(method, uri) { Content = content };
         request.Headers.Add("x-ms-date", DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture));
         request.Headers.Add("x-ms-version", ServiceVersion);
@@ -195,13 +220,13 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
             throw AzureErrors.Transport(_options, key, new TimeoutException($"no answer within {_http.Timeout.TotalSeconds:0} s", ex));
         }
         if (response.IsSuccessStatusCode)
-            return response;
+            return (response, default);
         using (response)
         {
             var (code, message) = await AzureErrors.ReadErrorAsync(response, ct).ConfigureAwait(false);
             if (acceptBlobNotFound && response.StatusCode == HttpStatusCode.NotFound && code == "BlobNotFound")
-                return new HttpResponseMessage(HttpStatusCode.NoContent);
-            throw AzureErrors.FromResponse(_options, key, response.StatusCode, code, message);
+                return (new HttpResponseMessage(HttpStatusCode.NoContent), default);
+            return (null, (response.StatusCode, code, message));
         }
     }
 }

@@ -14,6 +14,13 @@ public sealed record AzureBlobStoreOptions(string Account, string Container, str
     /// <summary>Blobs per List Blobs page (the service caps it at 5000); small in tests to exercise markers.</summary>
     public int ListPageSize { get; init; } = 5000;
 
+    /// <summary>
+    /// Waits before each retry of a request the service answered 500 or 503 (ServerBusy,
+    /// OperationTimedOut: it is throttling or briefly unwell). Every request here is idempotent
+    /// (reads, deletes, Put Blob/Block/Block List of the same bytes), so repeating one is safe.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> RetryDelays { get; init; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(9)];
+
     /// <summary>For messages: keys are appended to it, so it ends with '/'.</summary>
     public string Description => $"azblob://{Account}/{Container}/{Prefix}";
 

@@ -10,7 +10,6 @@ internal static class AzureErrors
     private static readonly HashSet<string> LimitCodes = new(StringComparer.Ordinal)
     {
         "BlockCountExceedsLimit", "BlockListTooLong", "RequestBodyTooLarge", "AccountIsDisabled", "InsufficientAccountPermissions",
-        "ServerBusy", "OperationTimedOut",
     };
 
     /// <summary>The service's error code: the x-ms-error-code header, else &lt;Code&gt; in the XML body.</summary>
@@ -36,7 +35,8 @@ internal static class AzureErrors
         return (code, message ?? response.ReasonPhrase);
     }
 
-    public static DrException FromResponse(AzureBlobStoreOptions options, string key, HttpStatusCode status, string? code, string? message)
+    /// <param name="attempts">How many times the request was sent (retries on 500/503 included).</param>
+    public static DrException FromResponse(AzureBlobStoreOptions options, string key, HttpStatusCode status, string? code, string? message, int attempts = 1)
     {
         var where = options.Description + key;
         var detail = $"{code ?? "(no code)"}, HTTP {(int)status}{(string.IsNullOrEmpty(message) ? "" : ": " + message)}";
@@ -53,6 +53,10 @@ internal static class AzureErrors
             return new DrException($"{where}: no such object", FailureKind.Usage);
         if (code == "ResourceNotFound" || status == HttpStatusCode.NotFound)
             return new DrException($"{where}: not found at {options.Endpoint} ({detail}); check the account name and endpoint", FailureKind.Usage);
+        // Throttling (ServerBusy, 503) or a server-side timeout (OperationTimedOut, 500): the service is
+        // busy or briefly unwell, not out of room; the same upload may well work in a minute.
+        if (code is "ServerBusy" or "OperationTimedOut" || status is HttpStatusCode.InternalServerError or HttpStatusCode.ServiceUnavailable)
+            return new DrException($"{where}: Azure Storage is unavailable ({detail}{(attempts > 1 ? $"; {attempts} attempts" : "")}); try again later", FailureKind.Unreachable);
         if (code is not null && LimitCodes.Contains(code))
             return new DrException($"{where}: Azure Storage refused to store more ({detail})", FailureKind.General);
         return new DrException($"{where}: Azure Storage error ({detail})", FailureKind.General);

@@ -7,7 +7,7 @@ namespace EtcdDr.Storage;
 /// A store in memory, beside the interface: for unit tests of layout, listing and retention, and
 /// for fault injection (a write that fails half-way, a listing that breaks).
 /// </summary>
-public sealed class InMemoryStore(TimeProvider? time = null) : ISnapshotStore
+public sealed class InMemoryStore(TimeProvider? time = null) : ISnapshotStore, ITemporaryListing
 {
     private readonly ConcurrentDictionary<string, (byte[] Data, DateTimeOffset Modified)> _objects = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -29,10 +29,15 @@ public sealed class InMemoryStore(TimeProvider? time = null) : ISnapshotStore
         _objects[key] = (buffer.ToArray(), _time.GetUtcNow());
     }
 
-    public async IAsyncEnumerable<StoreObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Keys with a <see cref="StoreLayout.TempMarker"/> file name stay hidden, as the directory backends hide their temp files.</summary>
+    public IAsyncEnumerable<StoreObject> ListAsync(string prefix, CancellationToken ct) => EnumerateAsync(prefix, temporary: false, ct);
+
+    public IAsyncEnumerable<StoreObject> ListTemporaryAsync(string prefix, CancellationToken ct) => EnumerateAsync(prefix, temporary: true, ct);
+
+    private async IAsyncEnumerable<StoreObject> EnumerateAsync(string prefix, bool temporary, [EnumeratorCancellation] CancellationToken ct)
     {
         var count = 0;
-        foreach (var (key, value) in _objects.Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(o => o.Key, StringComparer.Ordinal))
+        foreach (var (key, value) in _objects.Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal) && StoreLayout.IsTemporary(o.Key) == temporary).OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             ct.ThrowIfCancellationRequested();
             if (FailListing && ++count > 1)

@@ -8,9 +8,8 @@ namespace EtcdDr.Storage;
 /// map to relative paths. Writes go to a hidden temp name in the same directory (mode 0600), are
 /// fsynced and renamed, so a crash never leaves a file under a real key.
 /// </summary>
-public sealed class LocalDirStore(string root) : ISnapshotStore
+public sealed class LocalDirStore(string root) : ISnapshotStore, ITemporaryListing
 {
-    private const string TempMarker = ".etcd-dr-tmp-";
     private readonly string _root = Path.GetFullPath(root);
 
     public string Description => $"file://{_root}/";
@@ -20,7 +19,7 @@ public sealed class LocalDirStore(string root) : ISnapshotStore
         var path = PathOf(key);
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, TempMarker + Guid.NewGuid().ToString("N")[..12] + "-" + Path.GetFileName(path));
+        var temp = Path.Combine(dir, StoreLayout.TempMarker + Guid.NewGuid().ToString("N")[..12] + "-" + Path.GetFileName(path));
         var committed = false;
         try
         {
@@ -47,7 +46,11 @@ public sealed class LocalDirStore(string root) : ISnapshotStore
         }
     }
 
-    public async IAsyncEnumerable<StoreObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<StoreObject> ListAsync(string prefix, CancellationToken ct) => EnumerateAsync(prefix, temporary: false, ct);
+
+    public IAsyncEnumerable<StoreObject> ListTemporaryAsync(string prefix, CancellationToken ct) => EnumerateAsync(prefix, temporary: true, ct);
+
+    private async IAsyncEnumerable<StoreObject> EnumerateAsync(string prefix, bool temporary, [EnumeratorCancellation] CancellationToken ct)
     {
         if (!Directory.Exists(_root))
             throw new DrException($"{Description}: the directory does not exist", FailureKind.Usage);
@@ -59,7 +62,7 @@ public sealed class LocalDirStore(string root) : ISnapshotStore
         foreach (var file in Directory.EnumerateFiles(start, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 }))
         {
             ct.ThrowIfCancellationRequested();
-            if (Path.GetFileName(file).StartsWith(TempMarker, StringComparison.Ordinal))
+            if (Path.GetFileName(file).StartsWith(StoreLayout.TempMarker, StringComparison.Ordinal) != temporary)
                 continue;
             var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
             if (!key.StartsWith(prefix, StringComparison.Ordinal))

@@ -11,9 +11,8 @@ namespace EtcdDr.Storage;
 /// and `?known_hosts=` name files for hosts outside the SSH config. Writes stream into a hidden
 /// temporary name with mode 0600 and are renamed only when complete.
 /// </summary>
-public sealed class SshDirStore : ISnapshotStore
+public sealed class SshDirStore : ISnapshotStore, ITemporaryListing
 {
-    private const string TempMarker = ".etcd-dr-tmp-";
     private readonly OpenSshHost _host;
     private readonly string _root;
 
@@ -41,7 +40,7 @@ public sealed class SshDirStore : ISnapshotStore
     {
         var path = PathOf(key);
         var dir = path[..path.LastIndexOf('/')];
-        var temp = $"{dir}/{TempMarker}{Guid.NewGuid().ToString("N")[..12]}-{path[(dir.Length + 1)..]}";
+        var temp = $"{dir}/{StoreLayout.TempMarker}{Guid.NewGuid().ToString("N")[..12]}-{path[(dir.Length + 1)..]}";
         await Must(["mkdir", "-p", "--", dir], ct).ConfigureAwait(false);
         try
         {
@@ -55,7 +54,11 @@ public sealed class SshDirStore : ISnapshotStore
         }
     }
 
-    public async IAsyncEnumerable<StoreObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<StoreObject> ListAsync(string prefix, CancellationToken ct) => EnumerateAsync(prefix, temporary: false, ct);
+
+    public IAsyncEnumerable<StoreObject> ListTemporaryAsync(string prefix, CancellationToken ct) => EnumerateAsync(prefix, temporary: true, ct);
+
+    private async IAsyncEnumerable<StoreObject> EnumerateAsync(string prefix, bool temporary, [EnumeratorCancellation] CancellationToken ct)
     {
         var slash = prefix.LastIndexOf('/');
         var start = slash < 0 ? _root : PathOf(prefix[..slash]);
@@ -71,7 +74,7 @@ public sealed class SshDirStore : ISnapshotStore
         {
             var f = line.Split('\t');
             var key = relativeStart + f[0];
-            if (Path.GetFileName(key).StartsWith(TempMarker, StringComparison.Ordinal) || !key.StartsWith(prefix, StringComparison.Ordinal))
+            if (StoreLayout.IsTemporary(key) != temporary || !key.StartsWith(prefix, StringComparison.Ordinal))
                 continue;
             var modified = DateTimeOffset.FromUnixTimeMilliseconds((long)(double.Parse(f[2], CultureInfo.InvariantCulture) * 1000));
             yield return new StoreObject(key, long.Parse(f[1], CultureInfo.InvariantCulture), modified);

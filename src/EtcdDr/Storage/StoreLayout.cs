@@ -18,6 +18,12 @@ public sealed record SnapshotKey(string Key, string Cluster, DateTimeOffset Crea
 public static partial class StoreLayout
 {
     public const string ManifestSuffix = ".manifest.json";
+
+    /// <summary>File-name prefix of the hidden names the directory backends write to before the
+    /// rename; such a name is never a backup, only possibly an unfinished one.</summary>
+    public const string TempMarker = ".etcd-dr-tmp-";
+
+    public static bool IsTemporary(string key) => key[(key.LastIndexOf('/') + 1)..].StartsWith(TempMarker, StringComparison.Ordinal);
     private const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
 
     public static string SnapshotsPrefix(string cluster) => $"{ValidCluster(cluster)}/snapshots/";
@@ -39,6 +45,15 @@ public static partial class StoreLayout
         return new SnapshotKey(key, match.Groups["cluster"].Value, time, long.Parse(match.Groups["rev"].Value, CultureInfo.InvariantCulture), match.Groups["age"].Success);
     }
 
+    /// <summary>Reads a PKI archive key back (its time); null for anything else (manifests, strays).</summary>
+    public static DateTimeOffset? ParsePkiKey(string key)
+    {
+        var match = PkiKeyPattern().Match(key);
+        return match.Success
+            ? DateTimeOffset.ParseExact(match.Groups["time"].Value, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
+            : null;
+    }
+
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
 
     private static string ValidCluster(string cluster) =>
@@ -48,4 +63,7 @@ public static partial class StoreLayout
 
     [GeneratedRegex(@"^(?<cluster>[A-Za-z0-9._-]+)/snapshots/(?<time>\d{8}T\d{6}Z)-rev(?<rev>\d+)\.db(?<age>\.age)?$")]
     private static partial Regex SnapshotKeyPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._-]+/pki/(?<time>\d{8}T\d{6}Z)\.tar\.age$")]
+    private static partial Regex PkiKeyPattern();
 }

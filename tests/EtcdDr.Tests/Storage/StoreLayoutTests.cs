@@ -17,6 +17,24 @@ public class StoreLayoutTests
     }
 
     [Fact]
+    public void Pki_keys_parse_back_and_nothing_else_does()
+    {
+        var key = StoreLayout.PkiKeyFor("prod", T);
+        Assert.Equal("prod/pki/20261122T041500Z.tar.age", key);
+        Assert.Equal(T, StoreLayout.ParsePkiKey(key));
+        Assert.Null(StoreLayout.ParsePkiKey(key + StoreLayout.ManifestSuffix));
+        Assert.Null(StoreLayout.ParsePkiKey("prod/pki/.etcd-dr-tmp-0123456789ab-20261122T041500Z.tar.age"));
+        Assert.Null(StoreLayout.ParsePkiKey(StoreLayout.SnapshotKeyFor("prod", T, 1, encrypted: true)));
+    }
+
+    [Theory]
+    [InlineData("prod/snapshots/.etcd-dr-tmp-0123456789ab-x.db", true)]
+    [InlineData(".etcd-dr-tmp-0123456789ab-x.db", true)]
+    [InlineData("prod/snapshots/20261122T041500Z-rev1.db", false)]
+    [InlineData("prod/.etcd-dr-tmp-dir/20261122T041500Z-rev1.db", false)]
+    public void Temporary_names_are_told_by_their_file_name(string key, bool temporary) => Assert.Equal(temporary, StoreLayout.IsTemporary(key));
+
+    [Fact]
     public void S3_descriptions_tell_endpoints_apart()
     {
         string Describe(string url) => S3StoreOptions.FromUrl(StoreUrl.Parse(url)).Description;

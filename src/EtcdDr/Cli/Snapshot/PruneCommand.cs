@@ -15,11 +15,17 @@ public static class PruneCommand
         var daily = new Option<int>("--keep-daily") { Description = "... of the last D days" };
         var weekly = new Option<int>("--keep-weekly") { Description = "... of the last W ISO weeks" };
         var monthly = new Option<int>("--keep-monthly") { Description = "... of the last M months" };
+        var unfinishedAge = new Option<TimeSpan>("--unfinished-older-than")
+        {
+            Description = "also delete unfinished uploads (data without manifest, leftover temp files) last written longer ago than this (90m, 24h, 7d); younger ones may be a save in progress",
+            DefaultValueFactory = _ => UnfinishedCleanup.DefaultSafetyAge,
+            CustomParser = r => Durations.Parse(r.Tokens.Single().Value) is { } d ? d : Fail(r),
+        };
         var dryRun = new Option<bool>("--dry-run") { Description = "show what would be deleted, delete nothing" };
         var format = Output.CreateOption();
         var command = new Command("prune", "Delete snapshots the retention policy does not keep. Never deletes the newest verified snapshot; deletes nothing when the policy is empty or the listing looks incomplete\n" +
             "Exit codes: 0 pruned (or nothing to do); 5 refused: listing incomplete or unreadable");
-        foreach (var option in new Option[] { from, cluster, last, hourly, daily, weekly, monthly, dryRun, format })
+        foreach (var option in new Option[] { from, cluster, last, hourly, daily, weekly, monthly, unfinishedAge, dryRun, format })
             command.Options.Add(option);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
@@ -28,7 +34,8 @@ public static class PruneCommand
             var policy = new RetentionPolicy(parse.GetValue(last), parse.GetValue(hourly), parse.GetValue(daily), parse.GetValue(weekly), parse.GetValue(monthly));
             if (policy.IsEmpty)
                 await error.WriteLineAsync("etcd-dr: no --keep-* rule given: nothing will be deleted").ConfigureAwait(false);
-            var result = await SnapshotPruner.PruneAsync(store, SnapshotCommands.RequireCluster(parse.GetValue(cluster), "prune"), policy, parse.GetValue(dryRun), ct).ConfigureAwait(false);
+            var result = await SnapshotPruner.PruneAsync(store, SnapshotCommands.RequireCluster(parse.GetValue(cluster), "prune"), policy, parse.GetValue(dryRun),
+                new UnfinishedCleanup(parse.GetValue(unfinishedAge), TimeProvider.System), ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
             {
                 Output.WriteJson(output, new
@@ -37,6 +44,7 @@ public static class PruneCommand
                     keep = result.Decision.Keep.Select(k => new { k.Key, reasons = result.Decision.ReasonsToKeep[k.Key] }),
                     delete = result.Decision.Delete.Select(d => d.Key),
                     result.Deleted,
+                    unfinished = result.Unfinished is { } u ? new { delete = u.Delete.Select(o => o.Key), keptTooYoung = u.Kept.Select(o => o.Key), deleted = result.DeletedUnfinished } : null,
                 });
             }
             else
@@ -46,9 +54,23 @@ public static class PruneCommand
                 foreach (var d in result.Decision.Delete)
                     await output.WriteLineAsync($"{(result.DryRun ? "would delete" : "deleted")} {d.Key}").ConfigureAwait(false);
                 await output.WriteLineAsync($"{result.Decision.Keep.Count} kept, {(result.DryRun ? result.Decision.Delete.Count + " would be deleted (dry run)" : result.Deleted.Count + " deleted")}").ConfigureAwait(false);
+                if (result.Unfinished is { } unfinished)
+                {
+                    foreach (var o in unfinished.Delete)
+                        await output.WriteLineAsync($"{(result.DryRun ? "would delete" : "deleted")} unfinished upload {o.Key} (last written {o.LastModified.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)").ConfigureAwait(false);
+                    foreach (var o in unfinished.Kept)
+                        await output.WriteLineAsync($"keep    unfinished upload {o.Key} (younger than {parse.GetValue(unfinishedAge)}: a save may be in progress)").ConfigureAwait(false);
+                    await output.WriteLineAsync($"unfinished uploads: {unfinished.Kept.Count} kept, {(result.DryRun ? unfinished.Delete.Count + " would be deleted (dry run)" : result.DeletedUnfinished!.Count + " deleted")}").ConfigureAwait(false);
+                }
             }
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static TimeSpan Fail(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        result.AddError($"'{result.Tokens.Single().Value}' is not a duration: use e.g. 90m, 24h or 7d");
+        return default;
     }
 }
