@@ -25,4 +25,4 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     Interrupt();
     context.Cancel = true;
 });
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, interrupt.Token).ConfigureAwait(false);
+return await EtcdDrCli.RunAsync(root, args, new InvocationConfiguration { ProcessTerminationTimeout = null }, interrupt.Token).ConfigureAwait(false);

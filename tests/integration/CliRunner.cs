@@ -14,7 +14,7 @@ public static class CliRunner
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await EtcdDrCli.Build(stdout, stderr).Parse(args).InvokeAsync();
+        var code = await EtcdDrCli.RunAsync(EtcdDrCli.Build(stdout, stderr), args, new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr });
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 

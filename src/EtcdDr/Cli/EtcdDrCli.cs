@@ -26,4 +26,16 @@ public static class EtcdDrCli
         root.Subcommands.Add(PkiCommands.Create(output, error, env));
         return root;
     }
+
+    /// <summary>
+    /// Parses and runs one command line. System.CommandLine exits 1 on a parse error (an unknown
+    /// option, a missing argument); our exit-code table says bad arguments are 2, which a script
+    /// can tell apart from a failed backup.
+    /// </summary>
+    public static async Task<int> RunAsync(RootCommand root, IReadOnlyList<string> args, InvocationConfiguration? configuration = null, CancellationToken ct = default)
+    {
+        var parse = root.Parse(args);
+        var code = await parse.InvokeAsync(configuration ?? new InvocationConfiguration(), ct).ConfigureAwait(false);
+        return parse.Errors.Count > 0 ? ExitCodes.Usage : code;
+    }
 }

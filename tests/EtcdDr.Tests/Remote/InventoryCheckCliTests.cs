@@ -10,7 +10,7 @@ public class InventoryCheckCliTests
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var exit = await EtcdDrCli.Build(stdout, stderr).Parse(["inventory", "check", "-i", path, "--output", "json"]).InvokeAsync();
+        var exit = await EtcdDrCli.RunAsync(EtcdDrCli.Build(stdout, stderr), ["inventory", "check", "-i", path, "--output", "json"]);
         return (exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -25,7 +25,7 @@ public static class CliHarness
             IsStandardOutputTerminal = () => stdoutIsTerminal,
         };
         var root = EtcdDrCli.Build(output, error, env);
-        var exit = await root.Parse(args).InvokeAsync();
+        var exit = await EtcdDrCli.RunAsync(root, args, new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
         return new CliRun(exit, output.ToString(), error.ToString(), stdout.ToArray());
     }
 

@@ -27,7 +27,7 @@ public sealed class LabHarness(string stateDirectory, string net, LabFlavor flav
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var exit = await EtcdDrCli.Build(stdout, stderr).Parse(args).InvokeAsync().ConfigureAwait(false);
+        var exit = await EtcdDrCli.RunAsync(EtcdDrCli.Build(stdout, stderr), args, new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr }).ConfigureAwait(false);
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
