@@ -71,7 +71,11 @@ public sealed class SnapshotOutcomeTests(ThreeMemberTlsClusterFixture fixture) :
     public async Task Interrupting_a_save_exits_130_and_leaves_neither_file_nor_part()
     {
         await using var cluster = await EtcdCluster.StartAsync(new EtcdClusterOptions { Name = "cancel1" });
-        await cluster.PutKeysAsync(3000, "/cancel/", valueSize: 10_000); // ~30 MB: a stream that takes a while
+        await cluster.PutKeysAsync(3000, "/cancel/", valueSize: 10_000); // ~30 MB
+        // Through a 10 MiB/s forwarder the stream takes ~3 s, so the interrupt surely lands
+        // mid-stream; straight from etcd on loopback a loaded machine could finish it first.
+        await using var slow = ThrottledTcpProxy.Start(cluster.Endpoints[0], 10L * 1024 * 1024);
+        string[] connection = CliRunner.ConnectionArgs(cluster, [slow.Endpoint]);
         using var dir = TempDirectory.Create();
         var path = dir.Combine("s.db");
         using var interrupt = new CancellationTokenSource();
@@ -92,7 +96,7 @@ public sealed class SnapshotOutcomeTests(ThreeMemberTlsClusterFixture fixture) :
         var stdout = new StringWriter();
         var stderr = new StringWriter();
 
-        var code = await EtcdDrCli.Build(stdout, stderr).Parse(["snapshot", "save", .. CliRunner.ConnectionArgs(cluster), "-o", path])
+        var code = await EtcdDrCli.Build(stdout, stderr).Parse(["snapshot", "save", .. connection, "-o", path])
             .InvokeAsync(cancellationToken: interrupt.Token);
         await interrupt.CancelAsync();
         await watcher;
@@ -104,7 +108,7 @@ public sealed class SnapshotOutcomeTests(ThreeMemberTlsClusterFixture fixture) :
         // The same through a real SIGINT to etcd-dr as a child process.
         var argv = SelfInvocation.Argv();
         var start = new ProcessStartInfo(argv[0]) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
-        foreach (var arg in argv.Skip(1).Concat(["snapshot", "save", .. CliRunner.ConnectionArgs(cluster), "-o", path]))
+        foreach (var arg in argv.Skip(1).Concat(["snapshot", "save", .. connection, "-o", path]))
             start.ArgumentList.Add(arg);
         using var child = Process.Start(start)!;
         var childStderr = child.StandardError.ReadToEndAsync();
