@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using EtcdDr.Cli;
 
+using var memoryTrace = EtcdDr.Diagnostics.MemoryTrace.StartIfAsked();
 var root = EtcdDrCli.Build(Console.Out, Console.Error);
 
 // Ctrl-C and SIGTERM cancel the command's token, and the command cleans up (FILE.part deleted,

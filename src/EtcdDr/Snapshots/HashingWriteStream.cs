@@ -7,18 +7,22 @@ namespace EtcdDr.Snapshots;
 /// Passes writes through to an inner stream while hashing and counting them, so the manifest's
 /// file SHA-256 costs no second read of the file.
 /// </summary>
-public sealed class HashingWriteStream(Stream inner, bool leaveOpen = false) : Stream
+/// <param name="hash">False to only count: a caller that already hashes the same bytes elsewhere
+/// (a plain snapshot's trailer check) saves a second SHA-256 pass.</param>
+public sealed class HashingWriteStream(Stream inner, bool leaveOpen = false, bool hash = true) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
 
     public long BytesWritten { get; private set; }
 
-    public string Sha256Hex() => Convert.ToHexStringLower(_hash.GetCurrentHash());
+    public string Sha256Hex() => _hash is null
+        ? throw new InvalidOperationException("this stream was created with hash: false")
+        : Convert.ToHexStringLower(_hash.GetCurrentHash());
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         inner.Write(buffer);
-        _hash.AppendData(buffer);
+        _hash?.AppendData(buffer);
         BytesWritten += buffer.Length;
     }
 
@@ -28,7 +32,7 @@ public sealed class HashingWriteStream(Stream inner, bool leaveOpen = false) : S
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        _hash.AppendData(buffer.Span);
+        _hash?.AppendData(buffer.Span);
         BytesWritten += buffer.Length;
     }
 
@@ -51,7 +55,7 @@ public sealed class HashingWriteStream(Stream inner, bool leaveOpen = false) : S
     {
         if (disposing)
         {
-            _hash.Dispose();
+            _hash?.Dispose();
             if (!leaveOpen)
                 inner.Dispose();
         }

@@ -89,7 +89,9 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
             StreamedSnapshot streamed;
             long fileSize;
             string fileSha;
-            using (var hashing = new HashingWriteStream(fanOut, leaveOpen: true))
+            // A plain snapshot's file bytes are the stream's bytes, which SnapshotStreamer hashes
+            // anyway; only an encrypted one needs its own hash of what lands in the file.
+            using (var hashing = new HashingWriteStream(fanOut, leaveOpen: true, hash: encrypted))
             {
                 // Encrypted while streaming: plaintext never reaches a destination.
                 var age = request.Encryption is { } e ? PkiVault.Age.AgeWriter.Create(hashing, e.Recipients, armor: false, leaveOpen: true) : null;
@@ -113,7 +115,7 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
                 }
                 await fanOut.FlushAsync(ct).ConfigureAwait(false);
                 fileSize = hashing.BytesWritten;
-                fileSha = hashing.Sha256Hex();
+                fileSha = encrypted ? hashing.Sha256Hex() : streamed.Sha256Hex;
             }
 
             var manifest = new SnapshotManifest

@@ -25,6 +25,8 @@ public class SnapshotDigestTests
         Assert.True(result.Valid, result.Problem);
         Assert.Equal(Convert.ToHexStringLower(file.AsSpan(^32)), result.TrailerHex);
         Assert.Equal(file.Length, digest.BytesSeen);
+        // The manifest's file SHA-256 of a plain snapshot comes from here, not a second pass.
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(file)), result.WholeSha256Hex);
     }
 
     [Theory]
