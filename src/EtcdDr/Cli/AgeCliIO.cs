@@ -38,15 +38,21 @@ internal static class AgeCliIO
             var stdout = env.OpenStandardOutput();
             await using (stdout.ConfigureAwait(false))
             {
-                await write(stdout).ConfigureAwait(false);
-                await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+                // The cipher works on the next chunk while a second thread writes the last one.
+                using var sink = new BackgroundWriteStream(stdout);
+                await write(sink).ConfigureAwait(false);
+                sink.Flush();
             }
             return;
         }
         var file = AtomicFile.Create(path!, force, bufferSize: FileBuffer);
         await using (file.ConfigureAwait(false))
         {
-            await write(file.Stream).ConfigureAwait(false);
+            using (var sink = new BackgroundWriteStream(file.Stream))
+            {
+                await write(sink).ConfigureAwait(false);
+                sink.Flush(); // everything is in the temporary file before it is committed
+            }
             await file.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
