@@ -12,7 +12,7 @@ namespace PkiVault.IO;
 /// waiting for the previous window alone made decrypt -o slower (median 2.5 s vs 1.9 s per GiB). Only an optimisation: fsync remains the durability guarantee, so
 /// any failure of <c>sync_file_range</c> (ENOSYS, EINVAL, ESPIPE, ...) just turns it off.
 /// </summary>
-internal sealed partial class WritebackStream : Stream
+public sealed partial class WritebackStream : Stream
 {
     public const int Window = 8 * 1024 * 1024;
 
