@@ -9,7 +9,7 @@ namespace EtcdDr.Snapshots;
 /// </summary>
 /// <param name="hash">False to only count: a caller that already hashes the same bytes elsewhere
 /// (a plain snapshot's trailer check) saves a second SHA-256 pass.</param>
-public sealed class HashingWriteStream(Stream inner, bool leaveOpen = false, bool hash = true) : Stream
+public sealed class HashingWriteStream(Stream inner, bool leaveOpen = false, bool hash = true) : PkiVault.IO.WriteOnlyStream
 {
     private readonly IncrementalHash? _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
 
@@ -42,14 +42,8 @@ public sealed class HashingWriteStream(Stream inner, bool leaveOpen = false, boo
     public override void Flush() => inner.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
     public override long Length => BytesWritten;
     public override long Position { get => BytesWritten; set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,3 +1,4 @@
+using PkiVault.IO;
 using System.Buffers;
 using System.Security.Cryptography;
 
@@ -9,7 +10,7 @@ namespace PkiVault.Age;
 /// is already encrypted, because the last chunk can only be sealed when no more data follows.
 /// Memory is two 64 KiB buffers, whatever the size of the input.
 /// </summary>
-public sealed class AgeWriterStream : Stream
+public sealed class AgeWriterStream : WriteOnlyStream
 {
     private readonly Stream _output;
     private readonly Stream _sink;
@@ -37,11 +38,7 @@ public sealed class AgeWriterStream : Stream
         _cipher = ArrayPool<byte>.Shared.Rent(AgeFormat.CipherChunkSize);
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_disposed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -221,7 +218,4 @@ public sealed class AgeWriterStream : Stream
         ArrayPool<byte>.Shared.Return(_cipher);
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,3 +1,4 @@
+using PkiVault.IO;
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
@@ -8,7 +9,7 @@ namespace PkiVault.Age;
 /// Base64-encodes everything written into 64-column lines between the BEGIN and END markers.
 /// Input is held back only up to a whole line (48 bytes) so lines always break at 64 columns.
 /// </summary>
-internal sealed class ArmorWriterStream(Stream output, bool leaveOpen) : Stream
+internal sealed class ArmorWriterStream(Stream output, bool leaveOpen) : WriteOnlyStream
 {
     private const int BlockLines = 512;
     private readonly byte[] _carry = new byte[ArmorText.BytesPerLine];
@@ -17,11 +18,7 @@ internal sealed class ArmorWriterStream(Stream output, bool leaveOpen) : Stream
     private bool _begun;
     private bool _disposed;
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_disposed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -146,7 +143,4 @@ internal sealed class ArmorWriterStream(Stream output, bool leaveOpen) : Stream
         GC.SuppressFinalize(this);
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

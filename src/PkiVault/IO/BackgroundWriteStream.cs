@@ -15,7 +15,7 @@ namespace PkiVault.IO;
 /// Disposing still writes what is pending (a decryption that fails at chunk N has released chunks
 /// before N, as age does) but reports nothing; it leaves the inner stream open.
 /// </summary>
-public sealed class BackgroundWriteStream : Stream
+public sealed class BackgroundWriteStream : WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly BlockingCollection<Segment> _full;
@@ -42,11 +42,7 @@ public sealed class BackgroundWriteStream : Stream
         _writer.Start();
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_disposed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -99,9 +95,6 @@ public sealed class BackgroundWriteStream : Stream
         return Task.CompletedTask;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

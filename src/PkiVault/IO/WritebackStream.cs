@@ -12,7 +12,7 @@ namespace PkiVault.IO;
 /// waiting for the previous window alone made decrypt -o slower (median 2.5 s vs 1.9 s per GiB). Only an optimisation: fsync remains the durability guarantee, so
 /// any failure of <c>sync_file_range</c> (ENOSYS, EINVAL, ESPIPE, ...) just turns it off.
 /// </summary>
-public sealed partial class WritebackStream : Stream
+public sealed partial class WritebackStream : WriteOnlyStream
 {
     public const int Window = 8 * 1024 * 1024;
 
@@ -38,11 +38,6 @@ public sealed partial class WritebackStream : Stream
     /// <summary>Whether writeback hints are still being issued (false once the kernel refused one).</summary>
     public bool WritebackEnabled => _enabled;
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -63,9 +58,6 @@ public sealed partial class WritebackStream : Stream
 
     public override void Flush() => _inner.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
