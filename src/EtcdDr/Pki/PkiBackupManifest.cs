@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace EtcdDr.Pki;
 
 /// <summary>
@@ -24,28 +21,8 @@ public sealed record PkiBackupManifest
     public required IReadOnlyList<string> Recipients { get; init; }
     public required string ToolVersion { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    public string ToJson() => ManifestJson.Serialize(this);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static PkiBackupManifest Parse(string json, string source)
-    {
-        try
-        {
-            var manifest = JsonSerializer.Deserialize<PkiBackupManifest>(json, Json)
-                ?? throw new DrException($"{source}: empty manifest", FailureKind.Integrity);
-            return manifest.Format <= CurrentFormat
-                ? manifest
-                : throw new DrException($"{source}: manifest format {manifest.Format} is newer than this etcd-dr understands; upgrade etcd-dr", FailureKind.Usage);
-        }
-        catch (JsonException ex)
-        {
-            throw new DrException($"{source}: not a valid PKI backup manifest ({ex.Message})", FailureKind.Integrity, ex);
-        }
-    }
+    public static PkiBackupManifest Parse(string json, string source) =>
+        ManifestJson.Parse<PkiBackupManifest>(json, source, "PKI backup manifest", m => m.Format, CurrentFormat);
 }

@@ -6,7 +6,7 @@ namespace EtcdDr.Snapshots;
 /// others go on, so one refusing destination does not cost the rest their copy. Only when every
 /// target has failed does a write throw.
 /// </summary>
-public sealed class FanOutStream(IReadOnlyList<ISnapshotTarget> targets) : Stream
+public sealed class FanOutStream(IReadOnlyList<ISnapshotTarget> targets) : PkiVault.IO.WriteOnlyStream
 {
     private readonly Dictionary<ISnapshotTarget, Exception> _failed = [];
 
@@ -57,12 +57,4 @@ public sealed class FanOutStream(IReadOnlyList<ISnapshotTarget> targets) : Strea
     }
 
     public override void Flush() => FlushAsync(default).GetAwaiter().GetResult();
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace EtcdDr.Snapshots;
 
 /// <summary>
@@ -40,31 +37,11 @@ public sealed record SnapshotManifest
     public double DurationSeconds { get; init; }
     public required string ToolVersion { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
 
     public static string PathFor(string snapshotPath) => snapshotPath + Suffix;
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => ManifestJson.Serialize(this);
 
-    public static SnapshotManifest Parse(string json, string source)
-    {
-        try
-        {
-            var manifest = JsonSerializer.Deserialize<SnapshotManifest>(json, Json)
-                ?? throw new DrException($"{source}: empty manifest", FailureKind.Integrity);
-            if (manifest.Format > CurrentFormat)
-                throw new DrException($"{source}: manifest format {manifest.Format} is newer than this etcd-dr understands ({CurrentFormat}); upgrade etcd-dr", FailureKind.Usage);
-            return manifest;
-        }
-        catch (JsonException ex)
-        {
-            throw new DrException($"{source}: not a valid snapshot manifest ({ex.Message})", FailureKind.Integrity, ex);
-        }
-    }
+    public static SnapshotManifest Parse(string json, string source) =>
+        ManifestJson.Parse<SnapshotManifest>(json, source, "snapshot manifest", m => m.Format, CurrentFormat);
 }

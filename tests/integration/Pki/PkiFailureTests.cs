@@ -14,10 +14,8 @@ public class PkiFailureTests : IDisposable
     {
         _root = _dir.File("root");
         Directory.CreateDirectory(_root);
-        var key = PkiVault.Age.X25519Identity.Generate();
         _identity = _dir.File("key.txt");
-        File.WriteAllText(_identity, PkiVault.Age.IdentityFile.Format(key, DateTimeOffset.UtcNow));
-        _recipient = key.Recipient.ToString();
+        _recipient = TestPki.WriteAgeIdentity(_identity);
     }
 
     public void Dispose() => _dir.Dispose();
@@ -108,7 +106,7 @@ public class PkiFailureTests : IDisposable
         var archive = _dir.File("pki.age");
         Assert.Equal(0, (await CliHarness.RunAsync(["pki", "backup", "--root", _root, "-o", archive, "-r", _recipient])).ExitCode);
         var other = _dir.File("other.txt");
-        File.WriteAllText(other, PkiVault.Age.IdentityFile.Format(PkiVault.Age.X25519Identity.Generate(), DateTimeOffset.UtcNow));
+        TestPki.WriteAgeIdentity(other);
         var run = await CliHarness.RunAsync(["pki", "inspect", archive, "-i", other]);
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("wrong identity", run.Error, StringComparison.Ordinal);

@@ -15,10 +15,8 @@ public sealed class PkiRestoreModeTests : IDisposable
     {
         _root = _dir.File("root");
         PkiTreeFactory.Kubeadm(_root);
-        var key = PkiVault.Age.X25519Identity.Generate();
         _identity = _dir.File("key.txt");
-        File.WriteAllText(_identity, PkiVault.Age.IdentityFile.Format(key, DateTimeOffset.UtcNow));
-        _recipient = key.Recipient.ToString();
+        _recipient = TestPki.WriteAgeIdentity(_identity);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -18,10 +18,8 @@ public class PkiRoundTripTests : IDisposable
     {
         _root = _dir.File("root");
         Directory.CreateDirectory(_root);
-        var key = PkiVault.Age.X25519Identity.Generate();
         _identity = _dir.File("key.txt");
-        File.WriteAllText(_identity, PkiVault.Age.IdentityFile.Format(key, DateTimeOffset.UtcNow));
-        _recipient = key.Recipient.ToString();
+        _recipient = TestPki.WriteAgeIdentity(_identity);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -30,10 +30,8 @@ public sealed class PkiStoreBackupTests(AzuriteFixture azure) : IClassFixture<Az
         var root = _dir.File("root");
         Directory.CreateDirectory(root);
         PkiTreeFactory.Kubeadm(root);
-        var key = PkiVault.Age.X25519Identity.Generate();
         var identity = _dir.File("key.txt");
-        File.WriteAllText(identity, PkiVault.Age.IdentityFile.Format(key, DateTimeOffset.UtcNow));
-        return (root, identity, key.Recipient.ToString());
+        return (root, identity, TestPki.WriteAgeIdentity(identity));
     }
 
     private static async Task<string> SingleVerifiedArchiveAsync(string url)

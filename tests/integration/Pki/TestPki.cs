@@ -21,6 +21,14 @@ public sealed record IssuedCert(X509Certificate2 Certificate, AsymmetricAlgorith
 /// <summary>Issues test certificates with .NET's CertificateRequest, shaped like kubeadm's.</summary>
 public static class TestPki
 {
+    /// <summary>Writes a fresh age identity file at <paramref name="path"/>; returns its recipient.</summary>
+    public static string WriteAgeIdentity(string path)
+    {
+        var key = PkiVault.Age.X25519Identity.Generate();
+        File.WriteAllText(path, PkiVault.Age.IdentityFile.Format(key, DateTimeOffset.UtcNow));
+        return key.Recipient.ToString();
+    }
+
     public static IssuedCert Ca(string commonName, bool ecdsa = false, DateTimeOffset? notAfter = null)
     {
         var key = NewKey(ecdsa);
