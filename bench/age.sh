@@ -32,7 +32,7 @@ need dotnet "install the .NET 10 SDK"
 mkdir -p "$work"
 bin="$work/bin"
 echo "publishing etcd-dr (Release, linux-x64, self-contained, ReadyToRun) to $bin" >&2
-dotnet publish "$repo/src/EtcdDr" -c Release -r linux-x64 --self-contained \
+dotnet publish "$repo/src/EtcdDr.Cli" -c Release -r linux-x64 --self-contained \
   -p:PublishReadyToRun=true -p:TieredCompilation=true -p:TieredPGO=true \
   -o "$bin" >/dev/null
 drbin="$bin/etcd-dr"

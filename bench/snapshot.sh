@@ -16,7 +16,7 @@ stop_etcd() { [ -z "$etcd_pid" ] || { kill "$etcd_pid" 2>/dev/null || true; wait
 trap 'stop_etcd; rm -rf "$work"' EXIT
 
 bash scripts/install-deps.sh
-dotnet publish src/EtcdDr -c Release -o "$work/bin" -nologo -clp:ErrorsOnly >/dev/null
+dotnet publish src/EtcdDr.Cli -c Release -o "$work/bin" -nologo -clp:ErrorsOnly >/dev/null
 tool="$work/bin/etcd-dr"
 export ETCDCTL_API=3
 

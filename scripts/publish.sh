@@ -4,7 +4,7 @@
 # compression would save disk but costs start-up time and memory on every timer run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet publish src/EtcdDr -c Release -r linux-x64 --self-contained \
+dotnet publish src/EtcdDr.Cli -c Release -r linux-x64 --self-contained \
   -p:PublishSingleFile=true -p:DebugType=none \
   -o out/linux-x64 -nologo -clp:ErrorsOnly
 ls -l out/linux-x64/etcd-dr

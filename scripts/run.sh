@@ -13,7 +13,7 @@ keep=${1:-}
 
 bash scripts/install-deps.sh
 echo "== building etcd-dr"
-dotnet publish src/EtcdDr -c Release -o out/etcd-dr -nologo -clp:ErrorsOnly >/dev/null
+dotnet publish src/EtcdDr.Cli -c Release -o out/etcd-dr -nologo -clp:ErrorsOnly >/dev/null
 dr=out/etcd-dr/etcd-dr
 export ETCDCTL_API=3
 

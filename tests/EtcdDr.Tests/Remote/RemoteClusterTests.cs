@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EtcdDr.Remote;
-using EtcdDr.Tests.Fakes;
+using EtcdDr.Testing;
 using EtcdDr.Tests.Topology;
 using EtcdDr.Topology;
 

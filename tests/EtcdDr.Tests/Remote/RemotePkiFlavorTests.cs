@@ -1,5 +1,5 @@
 using EtcdDr.Remote;
-using EtcdDr.Tests.Fakes;
+using EtcdDr.Testing;
 using EtcdDr.Tests.Topology;
 using PkiVault.Archive;
 

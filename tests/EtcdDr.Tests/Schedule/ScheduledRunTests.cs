@@ -1,5 +1,5 @@
 using EtcdDr.Schedule;
-using EtcdDr.Tests.Fakes;
+using EtcdDr.Testing;
 
 namespace EtcdDr.Tests.Schedule;
 

@@ -1,5 +1,6 @@
-using EtcdDr.Snapshots;
 using EtcdDr.Tests.Fakes;
+using EtcdDr.Snapshots;
+using EtcdDr.Testing;
 using EtcdDr.Etcd;
 
 namespace EtcdDr.Tests.Snapshots;

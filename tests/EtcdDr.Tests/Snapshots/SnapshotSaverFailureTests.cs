@@ -1,7 +1,8 @@
+using EtcdDr.Tests.Fakes;
 using System.Diagnostics;
 using EtcdDr.Etcd;
 using EtcdDr.Snapshots;
-using EtcdDr.Tests.Fakes;
+using EtcdDr.Testing;
 
 namespace EtcdDr.Tests.Snapshots;
 

@@ -1,6 +1,7 @@
+using EtcdDr.Tests.Fakes;
 using EtcdDr.Etcd;
 using EtcdDr.Snapshots;
-using EtcdDr.Tests.Fakes;
+using EtcdDr.Testing;
 
 namespace EtcdDr.Tests.Snapshots;
 

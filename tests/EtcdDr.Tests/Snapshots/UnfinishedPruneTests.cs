@@ -2,7 +2,7 @@ using System.Text;
 using EtcdDr.Cli;
 using EtcdDr.Snapshots;
 using EtcdDr.Storage;
-using EtcdDr.Tests.Fakes;
+using EtcdDr.Testing;
 
 namespace EtcdDr.Tests.Snapshots;
 

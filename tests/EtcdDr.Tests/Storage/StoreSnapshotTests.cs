@@ -1,8 +1,9 @@
+using EtcdDr.Tests.Fakes;
 using System.Text;
 using EtcdDr.Etcd;
 using EtcdDr.Snapshots;
 using EtcdDr.Storage;
-using EtcdDr.Tests.Fakes;
+using EtcdDr.Testing;
 
 namespace EtcdDr.Tests.Storage;
 

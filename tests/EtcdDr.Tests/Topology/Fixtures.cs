@@ -4,14 +4,14 @@ namespace EtcdDr.Tests.Topology;
 public static class Fixtures
 {
     /// <summary>A crictl on the fake master whose runtime answers.</summary>
-    public static void AnsweringCrictl(Fakes.FakeRemoteHost host, string path = "/usr/bin/crictl")
+    public static void AnsweringCrictl(EtcdDr.Testing.FakeRemoteHost host, string path = "/usr/bin/crictl")
     {
         host.Files[path] = "";
         host.Answers[$"{path} version"] = new EtcdDr.Remote.ProcessResult(0, "Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v1.7.22\nRuntimeApiVersion:  v1\n", "");
     }
 
     /// <summary>A docker CLI on the fake master whose engine answers.</summary>
-    public static void AnsweringDocker(Fakes.FakeRemoteHost host, string path = "/usr/bin/docker")
+    public static void AnsweringDocker(EtcdDr.Testing.FakeRemoteHost host, string path = "/usr/bin/docker")
     {
         host.Files[path] = "";
         host.Answers[$"{path} version --format '{{{{.Server.Version}}}}'"] = new EtcdDr.Remote.ProcessResult(0, "26.1.5\n", "");

@@ -1,4 +1,4 @@
-using EtcdDr.Tests.Fakes;
+using EtcdDr.Testing;
 using EtcdDr.Topology;
 
 namespace EtcdDr.Tests.Topology;

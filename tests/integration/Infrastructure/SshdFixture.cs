@@ -7,7 +7,7 @@ namespace EtcdDr.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class SshdFixture : IAsyncLifetime
 {
-    public const string Address = "127.0.106.1";
+    public static readonly string Address = TestNets.Address(106, 1);
     private readonly TempDirectory _dir = TempDirectory.Create("sshd");
     private System.Diagnostics.Process? _sshd;
 

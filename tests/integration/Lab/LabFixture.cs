@@ -1,3 +1,4 @@
+using EtcdDr.IntegrationTests.Infrastructure;
 using EtcdDr.Lab;
 
 namespace EtcdDr.IntegrationTests.Lab;
@@ -34,6 +35,6 @@ public abstract class LabFixture : IAsyncLifetime
     }
 }
 
-public sealed class KubeadmLabFixture() : LabFixture(LabFlavor.Kubeadm, "127.0.101");
+public sealed class KubeadmLabFixture() : LabFixture(LabFlavor.Kubeadm, TestNets.Net(101));
 
-public sealed class KubesprayLabFixture() : LabFixture(LabFlavor.Kubespray, "127.0.102");
+public sealed class KubesprayLabFixture() : LabFixture(LabFlavor.Kubespray, TestNets.Net(102));

@@ -35,11 +35,11 @@ public sealed class LabLifecycleTests
     /// <summary>Both flavors: kubeadm's master also runs the stand-in kubelet and a static pod,
     /// stragglers Kubespray's does not have. Each on its own net, so they can run side by side.</summary>
     [Theory]
-    [InlineData(LabFlavor.Kubespray, "127.0.103")]
-    [InlineData(LabFlavor.Kubeadm, "127.0.105")]
-    public async Task Down_after_a_crash_finds_every_straggler_and_is_idempotent(LabFlavor flavor, string net)
+    [InlineData(LabFlavor.Kubespray, 103)]
+    [InlineData(LabFlavor.Kubeadm, 105)]
+    public async Task Down_after_a_crash_finds_every_straggler_and_is_idempotent(LabFlavor flavor, int net)
     {
-        var lab = new LabHarness(LabHarness.NewStateDirectory("crash"), net, flavor, masters: 1);
+        var lab = new LabHarness(LabHarness.NewStateDirectory("crash"), TestNets.Net(net), flavor, masters: 1);
         try
         {
             await lab.UpAsync();

@@ -1,4 +1,5 @@
 using EtcdDr.IntegrationTests.Lab;
+using EtcdDr.IntegrationTests.Infrastructure;
 using EtcdDr.Lab;
 
 namespace EtcdDr.IntegrationTests.RemoteLab;
@@ -18,6 +19,6 @@ public abstract class RemoteLabFixture(LabFlavor flavor, string net) : IAsyncLif
     public async Task DisposeAsync() => await LabHarness.CliAsync("lab", "down", "--state", Lab.State);
 }
 
-public sealed class RemoteKubeadmLabFixture() : RemoteLabFixture(LabFlavor.Kubeadm, "127.0.107");
+public sealed class RemoteKubeadmLabFixture() : RemoteLabFixture(LabFlavor.Kubeadm, TestNets.Net(107));
 
-public sealed class RemoteKubesprayLabFixture() : RemoteLabFixture(LabFlavor.Kubespray, "127.0.108");
+public sealed class RemoteKubesprayLabFixture() : RemoteLabFixture(LabFlavor.Kubespray, TestNets.Net(108));

@@ -1,4 +1,4 @@
-namespace EtcdDr.Tests.Fakes;
+namespace EtcdDr.Testing;
 
 /// <summary>
 /// A clock that moves only when told (Microsoft.Extensions.TimeProvider.Testing is not among the

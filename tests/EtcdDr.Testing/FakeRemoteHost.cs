@@ -1,7 +1,7 @@
 using System.Text;
 using EtcdDr.Remote;
 
-namespace EtcdDr.Tests.Fakes;
+namespace EtcdDr.Testing;
 
 /// <summary>
 /// A master made of a file map and canned command answers, recording every command it is asked to

@@ -17,7 +17,7 @@ public static class SelfInvocation
             return [process];
         // Not Assembly.Location: it is empty in a single-file build. The dll sits in the base
         // directory under dotnet run and in a test host's bin folder alike.
-        var assembly = Path.Combine(AppContext.BaseDirectory, typeof(SelfInvocation).Assembly.GetName().Name + ".dll");
+        var assembly = Path.Combine(AppContext.BaseDirectory, "etcd-dr.dll");
         if (!File.Exists(assembly))
             throw new InvalidOperationException("etcd-dr runs as a single file under another name; run the lab through the etcd-dr executable");
         return [DotnetHost(), assembly];
