@@ -15,6 +15,15 @@ public sealed record EtcdCertPaths(
     string? ClientCert = null, string? ClientKey = null);
 
 /// <summary>What discovery learned about one master, all from its real files.</summary>
+/// <param name="DataDir">The data dir as a path ON THE HOST: what a restore moves aside and fills.
+/// For kubeadm this is the etcd-data volume's hostPath, not --data-dir (the path inside the pod).</param>
+/// <param name="PodDataDir">kubeadm only: --data-dir as etcd sees it inside the pod; null elsewhere.</param>
+/// <param name="ConfigFile">The file whose flags or variables configure etcd (manifest or env file).</param>
+/// <param name="ConfigText">That file's content as read at discovery, so a plan can show each edit
+/// from what to what and a journal keeps it (a stopped kubeadm master cannot be rediscovered).</param>
+/// <param name="UnitFile">Kubespray/systemd: the etcd unit's path; null for kubeadm.</param>
+/// <param name="EtcdUser">The user etcd runs as (the unit's User=), owner of the data dir; null is root.</param>
+/// <param name="ContainerName">Kubespray docker: the container's --name (etcd1, ...); null elsewhere.</param>
 public sealed record MasterTopology(
     string Host,
     EtcdFlavor Flavor,
@@ -32,4 +41,9 @@ public sealed record MasterTopology(
     EtcdTool Etcdutl,
     bool HasKubelet,
     string? KubeletState,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    string? PodDataDir = null,
+    string? ConfigText = null,
+    string? UnitFile = null,
+    string? EtcdUser = null,
+    string? ContainerName = null);
