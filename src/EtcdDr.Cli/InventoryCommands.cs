@@ -71,7 +71,7 @@ public static class InventoryCommands
     {
         var options = new InventoryOptionsCli();
         var format = Output.CreateOption();
-        var discover = new Command("discover", "Read how etcd runs on each master: flavor, member name, data dir, URLs, certificates, etcd version, etcdctl/etcdutl, kubelet\n" +
+        var discover = new Command("discover", "Read how etcd runs on each master: flavor, member name, data dir (on the host; the pod's path too when it differs), URLs, certificates, etcd version, etcdctl/etcdutl, kubelet, and notes\n" +
             "Exit codes: 0 every master discovered; 6 some failed; 4 none");
         options.AddTo(discover);
         discover.Options.Add(format);
@@ -96,11 +96,18 @@ public static class InventoryCommands
                         table.AddRow(Markup.Escape(d.Master.Name), "[red]error[/]", Markup.Escape(d.Error!.Message), "", "", "", "", "", "", "", "");
                         continue;
                     }
-                    table.AddRow(Markup.Escape(t.Host), t.Flavor.ToString(), Markup.Escape(t.MemberName), t.EtcdVersion ?? "?", Markup.Escape(t.DataDir),
+                    // The host path is what a restore moves aside; the pod's own path only when it differs.
+                    var dataDir = t.PodDataDir is { } inside && inside != t.DataDir ? $"{t.DataDir} (in pod: {inside})" : t.DataDir;
+                    table.AddRow(Markup.Escape(t.Host), t.Flavor.ToString(), Markup.Escape(t.MemberName), t.EtcdVersion ?? "?", Markup.Escape(dataDir),
                         Markup.Escape(string.Join(",", t.ClientUrls)), Markup.Escape(string.Join(",", t.PeerUrls)), Tool(t.Etcdctl), Tool(t.Etcdutl),
                         t.HasKubelet ? t.KubeletState ?? "present" : "none", Markup.Escape(t.Certs.ClientCert ?? "-"));
                 }
                 console.Write(table);
+                foreach (var t in found.Select(d => d.Topology).OfType<EtcdDr.Topology.MasterTopology>())
+                {
+                    foreach (var note in t.Notes)
+                        output.WriteLine($"note: {t.Host}: {note}");
+                }
             }
             return found.All(d => d.Error is not null) ? ExitCodes.Unreachable : found.Any(d => d.Error is not null) ? ExitCodes.Partial : ExitCodes.Ok;
         }));
