@@ -105,11 +105,11 @@ public static partial class TopologyDetector
         var etcdState = (await host.RunAsync(["systemctl", "is-active", UnitName], null, ct).ConfigureAwait(false)).Stdout.Trim();
         var etcdActive = etcdState == "active";
         var kubeletActive = kubeletState == "active";
-        var other = systemd.Topology.UnitFile ?? systemd.Topology.ConfigFile;
+        var other = systemd.Topology.ConfigFile + (systemd.Topology.UnitFile is { } unit ? $" (loaded by {unit})" : "");
         if (etcdActive && !kubeletActive)
         {
             var t = systemd.Topology;
-            return t with { Notes = [.. t.Notes, $"both {KubeadmManifest} and {other} exist; {other} wins: {UnitName} is active and kubelet is not ({kubeletState ?? "absent"}), so nothing runs the static pod"] };
+            return t with { Notes = [.. t.Notes, $"both {KubeadmManifest} and {other} exist; {t.ConfigFile} wins: {UnitName} is active and kubelet is not ({kubeletState ?? "absent"}), so nothing runs the static pod"] };
         }
         var why = kubeletActive ? "kubelet is active and runs it" : $"{UnitName} is not active ({(etcdState.Length == 0 ? "absent" : etcdState)})";
         var twice = etcdActive ? $"; {UnitName} is active too: two etcd on one master? Check before any restore" : "";
@@ -140,16 +140,15 @@ public static partial class TopologyDetector
         var kubespray = present.Contains(KubesprayEnv);
         var unitPath = UnitFiles.FirstOrDefault(present.Contains);
         var notes = new List<string>();
-        if (unitPath is null)
+        async Task<SystemdCandidate> EnvFileAlone(string why)
         {
-            if (!kubespray)
-                return null;
             var text = await ReadTextAsync(host, KubesprayEnv, ct).ConfigureAwait(false);
             var env = EtcdEnvFile.Parse(text);
-            notes.Add($"no {UnitName} unit found beside {KubesprayEnv}");
-            var alone = Build(host.Name, EtcdFlavor.Kubespray, SettingsFrom(env), PathMap.Host, ClientPair(env), null, null, notes);
+            var alone = Build(host.Name, EtcdFlavor.Kubespray, SettingsFrom(env), PathMap.Host, ClientPair(env), null, null, [why]);
             return new SystemdCandidate(alone with { ConfigFile = KubesprayEnv, ConfigText = text }, true);
         }
+        if (unitPath is null)
+            return kubespray ? await EnvFileAlone($"no {UnitName} unit found beside {KubesprayEnv}").ConfigureAwait(false) : null;
 
         var unit = await ReadUnitAsync(host, unitPath, present, ct).ConfigureAwait(false);
         if (unit.ExecStartCount > 1)
@@ -252,10 +251,17 @@ public static partial class TopologyDetector
             var flags = etcd is { } e ? EtcdCommandLine.Flags(e.Arguments) : new Dictionary<string, string>();
             MergeFlags(settings, flags, notes);
             var envFile = loaded.LastOrDefault(l => l.Values.Keys.Any(k => EtcdCommandLine.FlagOfVariable(k) is not null));
-            var (configFile, configText) = envFile.Path is not null && flags.Count == 0 ? (envFile.Path, envFile.Text)
+            // The env file the unit loads is the config (what a restore edits); flags on ExecStart are
+            // the config only when no env file sets anything.
+            var (configFile, configText) = envFile.Path is not null ? (envFile.Path, envFile.Text)
                 : (unit.ExecStartSource ?? unitPath, await ReadTextAsync(host, unit.ExecStartSource ?? unitPath, ct).ConfigureAwait(false));
             if (envFile.Path is not null && flags.Count > 0)
-                notes.Add($"etcd's settings come from {envFile.Path} and from flags on ExecStart in {configFile}; the flags win");
+                notes.Add($"etcd's settings come from {envFile.Path} and from flags on ExecStart in {unit.ExecStartSource}, which win: "
+                    + string.Join(", ", flags.Keys.Select(f => "--" + f)));
+            // A packaged unit that configures nothing, beside Kubespray's env file it does not load
+            // (Kubespray's own unit, which would, is gone): the env file is all there is to read.
+            if (kubespray && loaded.All(l => l.Path != KubesprayEnv) && (etcd is null || !settings.ContainsKey("advertise-client-urls")))
+                return await EnvFileAlone($"{unitPath} does not load {KubesprayEnv} and configures no member; read {KubesprayEnv} alone").ConfigureAwait(false);
             var flavor = kubespray || loaded.Any(l => l.Path == KubesprayEnv) ? EtcdFlavor.Kubespray : EtcdFlavor.Systemd;
             topology = Build(host.Name, flavor, settings, PathMap.Host, ClientPair(serviceEnv), unit.WorkingDirectory ?? "/", null, notes)
                 with { ConfigFile = configFile, ConfigText = configText, EtcdUser = unit.User };

@@ -380,7 +380,7 @@ public class RealMasterDiscoveryTests
         host.Answers["systemctl is-active etcd.service"] = new ProcessResult(3, "inactive\n", "");
         var t = await TopologyDetector.DetectAsync(host, default);
         Assert.Equal(EtcdFlavor.Kubeadm, t.Flavor);
-        Assert.Contains("both /etc/kubernetes/manifests/etcd.yaml and /etc/systemd/system/etcd.service exist; the kubeadm manifest wins: kubelet is active and runs it", t.Notes);
+        Assert.Contains("both /etc/kubernetes/manifests/etcd.yaml and /etc/etcd.env (loaded by /etc/systemd/system/etcd.service) exist; the kubeadm manifest wins: kubelet is active and runs it", t.Notes);
     }
 
     [Fact]
@@ -392,8 +392,23 @@ public class RealMasterDiscoveryTests
         var t = await TopologyDetector.DetectAsync(host, default);
         Assert.Equal(EtcdFlavor.Kubespray, t.Flavor);
         Assert.Equal("/etc/etcd.env", t.ConfigFile);
-        Assert.Contains("both /etc/kubernetes/manifests/etcd.yaml and /etc/systemd/system/etcd.service exist; /etc/systemd/system/etcd.service wins: "
+        Assert.Contains("both /etc/kubernetes/manifests/etcd.yaml and /etc/etcd.env (loaded by /etc/systemd/system/etcd.service) exist; /etc/etcd.env wins: "
             + "etcd.service is active and kubelet is not (inactive), so nothing runs the static pod", t.Notes);
+    }
+
+    [Fact]
+    public async Task Both_flavors_with_a_packaged_unit_that_does_not_load_the_env_file()
+    {
+        var host = new FakeRemoteHost("cp-3");
+        host.Files["/etc/kubernetes/manifests/etcd.yaml"] = Fixtures.KubeadmEtcdManifest;
+        Fixtures.KubeadmFilesPresent(host);
+        host.Files["/etc/etcd.env"] = "ETCD_NAME=stale\nETCD_ADVERTISE_CLIENT_URLS=https://10.9.9.9:2379\n";
+        host.Files["/usr/lib/systemd/system/etcd.service"] = "[Service]\nEnvironmentFile=-/etc/default/etcd\nExecStart=/usr/bin/etcd $DAEMON_ARGS\n";
+        host.Files["/usr/bin/etcd"] = Fixtures.ElfBinary;
+        host.Answers["systemctl is-active kubelet"] = new ProcessResult(0, "active\n", "");
+        var t = await TopologyDetector.DetectAsync(host, default);
+        Assert.Equal(("cp-1", EtcdFlavor.Kubeadm), (t.MemberName, t.Flavor));
+        Assert.Contains("both /etc/kubernetes/manifests/etcd.yaml and /etc/etcd.env exist; the kubeadm manifest wins: kubelet is active and runs it", t.Notes);
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public abstract class RemoteOperationsTests(RemoteLabFixture fixture)
                 Assert.Equal("/etc/etcd.env", S(t, "configFile"));
                 Assert.Equal("k8s_etcd", S(t, "initialClusterToken"));
                 Assert.Null(S(t, "image"));
-                Assert.Equal("3.4.23", S(t, "etcdVersion")); // from /usr/local/bin/etcd --version
+                Assert.Equal("3.4.23", S(t, "etcdVersion")); // from /etc/etcd.env's "# Environment file for etcd v3.4.23"; etcd itself is never run
                 certPaths = [$"{ssl}/ca.pem", $"{ssl}/member-master-{i}.pem", $"{ssl}/member-master-{i}-key.pem", $"{ssl}/ca.pem",
                     $"{ssl}/member-master-{i}.pem", $"{ssl}/member-master-{i}-key.pem", $"{ssl}/admin-master-{i}.pem", $"{ssl}/admin-master-{i}-key.pem"];
                 Assert.Equal(("host", "/usr/local/bin/etcdctl"), (S(etcdctl, "kind"), S(etcdctl, "path")));
