@@ -31,16 +31,18 @@ public static class InventoryValidation
             : $"may hold only letters, digits, '-', '.' and '_' (a host name, an IPv4 or IPv6 address, or an ssh_config Host alias){Describe(address)}";
     }
 
-    /// <summary>A login name as ssh -l takes it (Active Directory's user@domain included).</summary>
+    /// <summary>A login name as ssh -l takes it: Active Directory's user@domain and names with spaces
+    /// included, but nothing a shell would act on (ssh puts %r into ProxyCommand and LocalCommand).</summary>
     public static string? UserProblem(string user)
     {
         if (user.Length == 0)
             return "is empty";
         if (user[0] == '-')
             return "starts with '-' (ssh would read it as an option)";
-        return user.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '@' or '$')
-            ? null
-            : $"may hold only letters, digits, '-', '.', '_', '@' and '$'{Describe(user)}";
+        if (user.Any(char.IsControl))
+            return $"holds a control character{Describe(user)}";
+        var shell = user.FirstOrDefault(c => "'\"`\\;&|<>(){}*?!#~".Contains(c, StringComparison.Ordinal));
+        return shell == default ? null : $"holds '{shell}', which a shell would act on";
     }
 
     /// <summary>ssh -J: "none", or hops [user@]host[:port] separated by commas (host may be [IPv6]).</summary>
