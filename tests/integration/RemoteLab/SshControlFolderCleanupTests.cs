@@ -45,12 +45,13 @@ public sealed class SshControlFolderCleanupTests : IDisposable
         return child;
     }
 
-    private async Task WaitForFoldersAsync(Process child)
+    private async Task WaitForFoldersAsync(Process child, Task<string> stdout, Task<string> stderr)
     {
         var deadline = Stopwatch.StartNew();
         while (ControlFolders().Length < InventoryCommandsParallelism && !child.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60))
             await Task.Delay(20);
-        Assert.False(child.HasExited, "etcd-dr ended before its logins were in flight: " + await child.StandardError.ReadToEndAsync());
+        if (child.HasExited)
+            Assert.Fail($"etcd-dr ended (exit {child.ExitCode}) before its logins were in flight: {await stdout}{await stderr}");
         Assert.NotEmpty(ControlFolders());
         // ssh is running for them: the owner file was written before ssh was started.
         await Task.Delay(500);
@@ -67,7 +68,7 @@ public sealed class SshControlFolderCleanupTests : IDisposable
         var stdout = child.StandardOutput.ReadToEndAsync();
         try
         {
-            await WaitForFoldersAsync(child);
+            await WaitForFoldersAsync(child, stdout, stderr);
             Assert.True(PosixSignals.Terminate(child.Id), "SIGTERM could not be sent");
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await child.WaitForExitAsync(limit.Token);
@@ -86,12 +87,12 @@ public sealed class SshControlFolderCleanupTests : IDisposable
     {
         using var silent = SilentListener.Start();
         using var killed = StartCli("inventory", "check", "-i", HangingInventory(silent, 40), "--connect");
-        _ = killed.StandardError.ReadToEndAsync();
-        _ = killed.StandardOutput.ReadToEndAsync();
+        var killedErr = killed.StandardError.ReadToEndAsync();
+        var killedOut = killed.StandardOutput.ReadToEndAsync();
         string[] leftovers;
         try
         {
-            await WaitForFoldersAsync(killed);
+            await WaitForFoldersAsync(killed, killedOut, killedErr);
         }
         finally
         {
