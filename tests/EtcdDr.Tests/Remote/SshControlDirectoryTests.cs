@@ -27,6 +27,13 @@ public class SshControlDirectoryTests
         foreach (var a in argv.Skip(1).Concat(["inventory", "check", "-i", dir.File("hosts.yaml"), "--output", "json"]))
             start.ArgumentList.Add(a);
         start.Environment["TMPDIR"] = tmp;
+        // Watched while it runs: the old code made a folder per host and removed each again at the
+        // end, so only watching shows they were made at all.
+        var created = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var watcher = new FileSystemWatcher(tmp) { IncludeSubdirectories = false, InternalBufferSize = 64 * 1024 };
+        watcher.Created += (_, e) => created.Enqueue(e.Name ?? "?");
+        watcher.Error += (_, e) => created.Enqueue("watcher overflow: " + e.GetException().Message);
+        watcher.EnableRaisingEvents = true;
         using var child = Process.Start(start)!;
         var stdout = child.StandardOutput.ReadToEndAsync();
         var stderr = await child.StandardError.ReadToEndAsync();
@@ -37,6 +44,8 @@ public class SshControlDirectoryTests
         Assert.True(child.ExitCode == 0, $"exit {child.ExitCode}: {stderr}");
         Assert.Equal(5000, output.Split("not checked (add --connect)").Length - 1);
         Assert.Empty(ControlDirs(tmp));
+        await Task.Delay(200); // inotify events arrive asynchronously
+        Assert.DoesNotContain(created, name => name.StartsWith(SshControlDirectory.Prefix, StringComparison.Ordinal) || name.StartsWith("watcher", StringComparison.Ordinal));
     }
 
     [Fact]
