@@ -61,7 +61,7 @@ public abstract class RemoteOperationsTests(RemoteLabFixture fixture)
             var answers = runtimes is not null && (await Lab.SshAsync(i, $"{runtimes[1]} version >/dev/null 2>&1")).ExitCode == 0;
             if (Kubeadm && runtimes is not null && answers)
             {
-                Assert.Equal((runtimes[0], runtimes[1], "registry.k8s.io/etcd:3.5.16-0"), (S(etcdutl, "kind"), S(etcdutl, "path"), S(etcdutl, "image")));
+                Assert.Equal((runtimes[0], runtimes[1], "registry.k8s.io/etcd:3.4.23-0"), (S(etcdutl, "kind"), S(etcdutl, "path"), S(etcdutl, "image")));
                 Assert.Empty(notes);
             }
             else
@@ -79,8 +79,8 @@ public abstract class RemoteOperationsTests(RemoteLabFixture fixture)
                 Assert.Equal("kubeadm", S(t, "flavor"));
                 Assert.Equal("/etc/kubernetes/manifests/etcd.yaml", S(t, "configFile"));
                 Assert.Null(S(t, "initialClusterToken")); // kubeadm writes no --initial-cluster-token
-                Assert.Equal("registry.k8s.io/etcd:3.5.16-0", S(t, "image"));
-                Assert.Equal("3.5.16", S(t, "etcdVersion")); // from the manifest's image tag
+                Assert.Equal("registry.k8s.io/etcd:3.4.23-0", S(t, "image"));
+                Assert.Equal("3.4.23", S(t, "etcdVersion")); // from the manifest's image tag, which names what the lab runs
                 certPaths = [$"{pki}/ca.crt", $"{pki}/server.crt", $"{pki}/server.key", $"{pki}/ca.crt", $"{pki}/peer.crt", $"{pki}/peer.key",
                     $"{pki}/healthcheck-client.crt", $"{pki}/healthcheck-client.key"];
                 // The host's /usr/bin/etcdctl shows through the master's /usr (docs/lab.md).
