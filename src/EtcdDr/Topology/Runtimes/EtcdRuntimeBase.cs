@@ -72,15 +72,14 @@ public abstract class EtcdRuntimeBase : IEtcdRuntime
 
     public Task RestoreSnapshotAsync(SnapshotRestoreRequest request, CancellationToken ct)
     {
-        var command = EtcdRestoreTool.For(Host.Name, Topology.EtcdVersion, request);
-        return new SnapshotRestorer(Shell, DataDirOwner).RestoreAsync(command, Executor(command), request, ct);
+        var command = CommandFor(request);
+        return new SnapshotRestorer(Shell, DataDirOwner).RestoreAsync(CommandFor, Executor(command), request, ct);
     }
 
-    public IReadOnlyList<string> DescribeRestore(SnapshotRestoreRequest request)
-    {
-        var command = EtcdRestoreTool.For(Host.Name, Topology.EtcdVersion, request);
-        return new SnapshotRestorer(Shell, DataDirOwner).Describe(command, Executor(command), request);
-    }
+    public IReadOnlyList<string> DescribeRestore(SnapshotRestoreRequest request) =>
+        new SnapshotRestorer(Shell, DataDirOwner).Describe(CommandFor, Executor(CommandFor(request)), request);
+
+    private RestoreCommand CommandFor(SnapshotRestoreRequest request) => EtcdRestoreTool.For(Host.Name, Topology.EtcdVersion, request);
 
     /// <summary>The host's binary when discovery found one, else the etcd image where the flavor can run it.</summary>
     private IRestoreExecutor Executor(RestoreCommand command)
