@@ -55,7 +55,10 @@ public abstract class EtcdRuntimeBase : IEtcdRuntime
     {
         var path = await ConfigPathAsync(ct).ConfigureAwait(false);
         var (mode, owner) = await Shell.StatAsync(path, ct).ConfigureAwait(false);
-        await Shell.WriteAtomicallyAsync(path, text, TempDirectoryFor(path), mode, owner, ct).ConfigureAwait(false);
+        var temp = TempDirectoryFor(path);
+        if (!await Shell.TestAsync("-d", temp, ct).ConfigureAwait(false))
+            await Shell.MustAsync(["mkdir", "-p", "-m", "0700", temp], ct).ConfigureAwait(false);
+        await Shell.WriteAtomicallyAsync(path, text, temp, mode, owner, ct).ConfigureAwait(false);
     }
 
     public async Task MoveDataDirAsideAsync(string aside, CancellationToken ct)
