@@ -19,6 +19,10 @@ public class ForceNewClusterRestoreTests
         var snapshot = lab.File("snap.db.age");
         await lab.SnapshotAsync(snapshot, "-r", recipient);
         await lab.PutAsync("/canary/after", "1");
+        var manifests = new List<string>();
+        for (var i = 1; i <= 3; i++)
+            manifests.Add(await lab.CatAsync(i, "/etc/kubernetes/manifests/etcd.yaml"));
+        // wipe-data stops etcd the way operators do by hand: the manifest moved to /etc/kubernetes/etcd.yaml.
         for (var i = 1; i <= 3; i++)
             await lab.BreakAsync("wipe-data", i);
         var broken = lab.HashMasters();
@@ -27,9 +31,6 @@ public class ForceNewClusterRestoreTests
             "restore from a snapshot with the wrong key");
         RestoreLab.AssertUnchanged(broken, lab.HashMasters(), "a refused restore (wrong key)");
 
-        var manifests = new List<string>();
-        for (var i = 1; i <= 3; i++)
-            manifests.Add(await lab.CatAsync(i, "/etc/kubernetes/manifests/etcd.yaml"));
         var run = await lab.RestoreAsync("run", "--yes", "--strategy", "force-new-cluster", "--snapshot", snapshot, "--identity", right);
         RestoreLab.AssertExit(0, run, "restore run (force-new-cluster)");
 
