@@ -32,7 +32,7 @@ public class RestorePlanTests
         Assert.Empty(world.Transcript); // preflight only reads
 
         var journal = RestoreJournal.Create(dir.File("restore.journal"), plan, TimeProvider.System);
-        await new RestoreRunner(RestoreHarness.Context(plan, world), journal).RunAsync(0, default);
+        await new RestoreRunner(RestoreHarness.Context(plan, world, sequential: true), journal).RunAsync(0, default);
 
         var state = RestoreJournal.Read(journal.Path);
         Assert.True(state.IsFinished);
