@@ -36,8 +36,8 @@ public sealed class MemberAddStep : IRestoreStep
             {
                 await Task.Delay(context.Poll, context.Time, ct).ConfigureAwait(false);
                 // A lost answer may still have added it: look before asking again.
-                if (ClusterChecks.Find(await context.Cluster.MembersAsync(ct).ConfigureAwait(false), step.Member!) is { } existing)
-                    return $"added ({existing.Id:x16})";
+                if (ClusterChecks.Find(await context.Cluster.MembersAsync(ct).ConfigureAwait(false), step.Member!) is { } late)
+                    return $"added ({late.Id:x16})";
             }
         }
     }
