@@ -28,6 +28,11 @@ public sealed class RestoreJournal
 
     private readonly TimeProvider _time;
 
+    /// <summary>Steps of one group run at once and each records its begin and end. .NET's Append mode
+    /// seeks to the end at open (no O_APPEND), so two concurrent writers can overwrite each other's
+    /// line: one writer at a time.</summary>
+    private readonly Lock _gate = new();
+
     private RestoreJournal(string path, TimeProvider time)
     {
         Path = path;
@@ -68,9 +73,12 @@ public sealed class RestoreJournal
         var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using var stream = new FileStream(Path, options);
-        stream.Write(Encoding.UTF8.GetBytes(line));
-        stream.Flush(flushToDisk: true);
+        lock (_gate)
+        {
+            using var stream = new FileStream(Path, options);
+            stream.Write(Encoding.UTF8.GetBytes(line));
+            stream.Flush(flushToDisk: true);
+        }
     }
 
     /// <summary>Reads a journal. A torn last line (the machine died mid-write) is ignored; a damaged line before it is not.</summary>
