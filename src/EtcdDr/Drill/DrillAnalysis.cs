@@ -88,6 +88,10 @@ public static class DrillAnalysis
             ? new DrillCheck("restore finished", false, "the restore did not run")
             : new DrillCheck("restore finished", restore.Succeeded, restore.Succeeded ? $"{restore.Name} in {restore.Seconds:0.0} s" : restore.Error!));
 
+        if (run.Probe is { } seen)
+            checks.Add(new DrillCheck("the fault took effect", seen.FailedProbes > 0,
+                seen.FailedProbes > 0 ? $"{seen.FailedProbes} probes found the cluster not whole; first problem seen: {seen.LastProblem}" : "the very first probe after the fault found the cluster whole: the fault did not break anything"));
+
         checks.Add(run.Probe?.RecoveredAt is not null
             ? new DrillCheck("cluster whole again", true, $"every member healthy, canary read and write answered after {run.Probe.Probes} probes")
             : new DrillCheck("cluster whole again", false, $"the cluster never became whole: {run.Probe?.LastProblem ?? "not probed"}"));
