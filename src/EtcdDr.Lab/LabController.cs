@@ -130,6 +130,7 @@ public static class LabController
                      .. SelfInvocation.Argv(), "lab", "init", "--state", spec.StateDirectory, "--master", master.Name])
             info.ArgumentList.Add(a);
         info.Environment[LabMarker.Variable] = spec.StateDirectory;
+        info.Environment[LabMarker.MasterVariable] = master.Name;
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("ETCDCTL_", StringComparison.Ordinal) || k.StartsWith("ETCD_", StringComparison.Ordinal)).ToList())
             info.Environment.Remove(name);
         using var launcher = Process.Start(info) ?? throw new DrException("could not start setsid");
@@ -227,8 +228,8 @@ public static class LabController
     // ---------------- down ----------------
 
     /// <summary>
-    /// Kills every process of the lab (its cgroups, then anything whose command line or inherited
-    /// marker names the state folder), removes the iptables chains and the cgroup folders, and
+    /// Kills every process of the lab (its cgroups, then anything carrying the lab's exact
+    /// environment markers or recorded as its init; never the caller or its ancestors), removes the iptables chains and the cgroup folders, and
     /// deletes the state folder. Works without lab.json and when run twice. The masters' mounts live
     /// only in their namespaces, which the kernel tears down with their last process.
     /// </summary>
@@ -241,13 +242,11 @@ public static class LabController
         var state = LabState.TryLoad(stateDirectory);
         var cgroup = LabCgroup.For(stateDirectory);
         var killed = 0;
+        var spared = LabProcessTable.SelfAndAncestors();
         if (cgroup is not null && Directory.Exists(cgroup.LabFolder))
         {
             foreach (var folder in Directory.GetDirectories(cgroup.LabFolder))
-            {
-                killed += LabCgroup.Members(folder).Count;
-                await cgroup.KillAndRemoveAsync(Path.GetFileName(folder), ct).ConfigureAwait(false);
-            }
+                killed += await cgroup.KillAndRemoveAsync(Path.GetFileName(folder), spared, ct).ConfigureAwait(false);
         }
         for (var round = 0; round < 50; round++)
         {
@@ -353,9 +352,9 @@ public static class LabController
             case LabBreakKind.LoseHost:
                 var mc = LabCgroup.For(spec.StateDirectory);
                 if (mc is not null)
-                    await mc.KillAndRemoveAsync(master.Name, ct).ConfigureAwait(false);
+                    await mc.KillAndRemoveAsync(master.Name, LabProcessTable.SelfAndAncestors(), ct).ConfigureAwait(false);
                 var paths = state.Paths.Master(master.Name);
-                foreach (var pid in LabProcessTable.FindLabProcesses(spec.StateDirectory).Where(p => LabProcessTable.CommandLine(p).Contains(paths.Root + "/", StringComparison.Ordinal)))
+                foreach (var pid in LabProcessTable.FindLabProcesses(spec.StateDirectory, master.Name))
                     LabNative.Kill(pid, LabNative.SigKill);
                 await new LabFirewall(spec.StateDirectory).HealAsync(master, mc, ct).ConfigureAwait(false);
                 await DeleteTreeAsync(paths.Root, ct).ConfigureAwait(false);

@@ -33,6 +33,7 @@ public static class MasterInit
             ["LANG"] = "C.UTF-8",
             ["HOME"] = "/root",
             [LabMarker.Variable] = stateDirectory,
+            [LabMarker.MasterVariable] = masterName,
         };
         var runtime = new PodRuntime(paths, environment);
         var kubelet = new KubeletUnit("/etc/kubernetes/manifests", runtime);
