@@ -80,7 +80,7 @@ public sealed class DrillService(TextWriter log, Func<string, string?> prompt, T
                 lab.Flavor == LabFlavor.Kubeadm ? PkiFlavor.Kubeadm : PkiFlavor.Kubespray,
                 connection,
                 name => remote.Host(name),
-                options.StoreUrl ?? new Uri(Path.Combine(work, "store") + "/").AbsoluteUri,
+                options.StoreUrl ?? StoreIn(work),
                 recipient,
                 identity,
                 work,
@@ -117,7 +117,7 @@ public sealed class DrillService(TextWriter log, Func<string, string?> prompt, T
             flavor,
             () => connectionOptions,
             name => remote.Host(name),
-            options.StoreUrl ?? new Uri(Path.Combine(work, "store") + "/").AbsoluteUri,
+            options.StoreUrl ?? StoreIn(work),
             recipient,
             identity,
             work,
@@ -141,6 +141,14 @@ public sealed class DrillService(TextWriter log, Func<string, string?> prompt, T
         if (options.MetricsTextfile is { } metrics)
             await DrillMetrics.WriteAsync(metrics, report, time.GetUtcNow(), ct).ConfigureAwait(false);
         return new DrillOutcome(report, paths);
+    }
+
+    /// <summary>The default store: a file:// store beside the report, as an operator's backup folder would be.</summary>
+    private static string StoreIn(string work)
+    {
+        var dir = Path.Combine(work, "store");
+        Directory.CreateDirectory(dir);
+        return new Uri(dir).AbsoluteUri;
     }
 
     private static EtcdConnectionOptions LabConnection(string state)

@@ -90,7 +90,7 @@ public static class DrillAnalysis
 
         if (run.Probe is { } seen)
             checks.Add(new DrillCheck("the fault took effect", seen.FailedProbes > 0,
-                seen.FailedProbes > 0 ? $"{seen.FailedProbes} probes found the cluster not whole; first problem seen: {seen.LastProblem}" : "the very first probe after the fault found the cluster whole: the fault did not break anything"));
+                seen.FailedProbes > 0 ? $"{seen.FailedProbes} probes found the cluster not whole; the last problem seen: {seen.LastProblem}" : "the very first probe after the fault found the cluster whole: the fault did not break anything"));
 
         checks.Add(run.Probe?.RecoveredAt is not null
             ? new DrillCheck("cluster whole again", true, $"every member healthy, canary read and write answered after {run.Probe.Probes} probes")
