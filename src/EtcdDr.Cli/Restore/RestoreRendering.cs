@@ -36,7 +36,7 @@ public static class RestoreRendering
         foreach (var step in plan.Steps)
         {
             var what = step.Title + (step.Commands.Count > 0 ? "\n  " + string.Join("\n  ", step.Commands) : "");
-            table.AddRow((step.Index + 1).ToString(CultureInfo.InvariantCulture) + (step.Group is null ? "" : " ∥"), Markup.Escape(step.Host), Kebab(step.Kind), Markup.Escape(what));
+            table.AddRow((step.Index + 1).ToString(CultureInfo.InvariantCulture) + (step.Group is { } g && plan.Steps.Count(x => x.Group == g) > 1 ? " ∥" : ""), Markup.Escape(step.Host), Kebab(step.Kind), Markup.Escape(what));
         }
         console.Write(table);
         console.WriteLine("∥ = runs at the same time as the neighbouring steps of its group. Data dirs are moved aside, never deleted:");

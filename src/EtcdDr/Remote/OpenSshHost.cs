@@ -15,7 +15,7 @@ public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? Connec
 /// (ControlMaster) so a runbook's hundred commands pay one handshake; host keys are checked
 /// strictly; privileged commands go through `sudo -n` when the user is not root.
 /// </summary>
-public sealed class OpenSshHost : IRemoteHost
+public sealed class OpenSshHost : ITunnelingHost
 {
     private readonly MasterHost _master;
     private readonly SshSettings _ssh;

@@ -170,6 +170,9 @@ public static class RestorePlanner
         public IReadOnlyList<PlannedMember> Members => members;
         public List<PlanStep> Steps { get; } = [];
 
+        // Each host's config as the plan's earlier edits leave it: a later edit is diffed against that.
+        private readonly Dictionary<string, string?> _config = topology.ToDictionary(t => t.Host, t => t.ConfigText, StringComparer.Ordinal);
+
         public IEtcdRuntime Runtime(MasterTopology t) =>
             runtimes.TryGetValue(t.Host, out var r) ? r : throw new DrException($"{t.Host}: no runtime for flavor {t.Flavor}", FailureKind.Usage);
 
@@ -252,11 +255,13 @@ public static class RestorePlanner
         public void EditConfig(MasterTopology t, IReadOnlyDictionary<string, string?> settings, string? why = null)
         {
             var runtime = Runtime(t);
-            var before = t.ConfigText;
+            var before = _config[t.Host];
+            var after = before is null ? null : runtime.EditConfig(before, settings);
             IReadOnlyList<ConfigChange> changes = before is null ? settings.Select(s => new ConfigChange(s.Key, "?", s.Value)).ToList()
-                : ConfigDiff.Changes(before, runtime.EditConfig(before, settings), settings.Keys);
+                : ConfigDiff.Changes(before, after!, settings.Keys);
             if (changes.Count == 0)
                 return; // the file already says so: nothing to change, nothing to name
+            _config[t.Host] = after;
             var lines = changes.Select(c => $"{t.ConfigFile}: {c.From ?? "(absent)"}  ->  {c.To ?? "(removed)"}").ToList();
             Add(t.Host, StepKind.EditConfig, $"edit {t.ConfigFile}{(why is null ? "" : ": " + why)}", lines, settings: settings, changes: changes);
         }

@@ -63,6 +63,7 @@ public sealed class RestoreSession : IAsyncDisposable
                     throw new DrException(Failures.Summarize("preflight: not every master can be read, so nothing was changed (a lost master needs --replace NAME=NEW_ADDRESS)",
                         failed.Select(d => d.Error!.Message).ToList()), failed.Max(d => d.Error!.Kind == FailureKind.Usage ? FailureKind.Usage : FailureKind.Unreachable));
                 topology = discovered.Select(d => d.Topology!).ToList();
+                topology = await WithConfigTextAsync(topology, remote, runtimes, ct).ConfigureAwait(false);
             }
             else
             {
@@ -87,6 +88,15 @@ public sealed class RestoreSession : IAsyncDisposable
             await remote.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The config file's text as it is now, so the plan shows each edit from what to what and the journal keeps it.</summary>
+    private static async Task<IReadOnlyList<MasterTopology>> WithConfigTextAsync(IReadOnlyList<MasterTopology> topology, RemoteCluster remote, EtcdRuntimeFactory runtimes, CancellationToken ct)
+    {
+        var result = new List<MasterTopology>();
+        foreach (var t in topology)
+            result.Add(t.ConfigText is null ? t with { ConfigText = await runtimes(t, remote.Host(t.Host)).ReadConfigAsync(ct).ConfigureAwait(false) } : t);
+        return result;
     }
 
     /// <summary>

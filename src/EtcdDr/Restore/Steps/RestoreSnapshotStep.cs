@@ -16,19 +16,10 @@ public sealed class RestoreSnapshotStep : IRestoreStep
 
     public async Task<string?> RunAsync(PlanStep step, RestoreContext context, CancellationToken ct)
     {
-        var runtime = context.Runtime(step.Host);
-        string? note = null;
-        if (await runtime.Host.ExistsAsync(step.Restore!.DataDir, true, ct).ConfigureAwait(false))
-        {
-            if (!context.BegunBefore.Contains(step.Index))
-                throw new DrException($"{step.Host}: {step.Restore.DataDir} exists although it was moved aside; refusing to restore over it", FailureKind.Refused);
-            // A killed attempt may have left half a restore: keep it (never delete) and restore again.
-            var partial = $"{context.Plan.Request.AsideFor(step.Restore.DataDir)}-partial-{context.Time.GetUtcNow().ToUnixTimeSeconds()}";
-            await runtime.MoveDataDirAsideAsync(partial, ct).ConfigureAwait(false);
-            note = $"an earlier attempt's data dir kept at {partial}; ";
-        }
-        await runtime.RestoreSnapshotAsync(step.Restore, ct).ConfigureAwait(false);
-        return note + $"restored as {step.Restore.MemberName}" + (step.Restore.BumpRevision > 0 ? $", revision bumped by {step.Restore.BumpRevision}" : "");
+        // Safe to run again: the runtime recognises its own finished or half-written restore (a marker
+        // beside the data dir) and refuses any other non-empty target.
+        await context.Runtime(step.Host).RestoreSnapshotAsync(step.Restore!, ct).ConfigureAwait(false);
+        return $"restored as {step.Restore!.MemberName}" + (step.Restore.BumpRevision > 0 ? $", revision bumped by {step.Restore.BumpRevision}" : "");
     }
 
     public async Task<string?> CheckAfterAsync(PlanStep step, RestoreContext context, CancellationToken ct) =>

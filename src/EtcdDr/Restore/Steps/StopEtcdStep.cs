@@ -8,11 +8,12 @@ public sealed class StopEtcdStep : IRestoreStep
 
     public async Task<string?> RunAsync(PlanStep step, RestoreContext context, CancellationToken ct)
     {
+        // Stopped even when it looks down: a crash-looping member is restarted by kubelet or systemd
+        // behind our back unless its pod or unit is stopped. Stop is idempotent (IEtcdRuntime's rules).
         var runtime = context.Runtime(step.Host);
-        if (!await runtime.IsEtcdRunningAsync(ct).ConfigureAwait(false))
-            return "was not running";
+        var wasRunning = await runtime.IsEtcdRunningAsync(ct).ConfigureAwait(false);
         await runtime.StopEtcdAsync(ct).ConfigureAwait(false);
-        return null;
+        return wasRunning ? null : "was not running";
     }
 
     public async Task<string?> CheckAfterAsync(PlanStep step, RestoreContext context, CancellationToken ct) =>
