@@ -424,7 +424,9 @@ public static class LabController
         else
         {
             KubesprayLayout.WriteConfig(newSpec, master, paths);
-            File.Delete(paths.Inside(MasterLayout.WantsDirectory + "/etcd.service")); // disabled
+            // Disabled: no link of our own, and a whiteout over the host's (Debian's etcd-server
+            // enables its etcd.service there, and the master's /etc is an overlay on the host's).
+            LabNative.CreateWhiteout(paths.Inside(MasterLayout.WantsDirectory + "/etcd.service"));
         }
         var hostKey = await LabSsh.CreateHostKeyAsync(master, paths, ct).ConfigureAwait(false);
         LabSsh.WriteSshdConfig(newSpec, master, state.Paths, paths);
