@@ -1,0 +1,72 @@
+using EtcdDr.IntegrationTests.Infrastructure;
+using EtcdDr.IntegrationTests.Lab;
+using EtcdDr.Lab;
+using EtcdDr.Topology;
+using EtcdDr.Topology.Runtimes;
+
+namespace EtcdDr.IntegrationTests.Runtimes;
+
+/// <summary>
+/// The kubeadm runtime on real one-master labs (127.O.114.x, one after the other in this class):
+/// with the host's etcdctl, and without one (--no-host-etcdctl), where the restore runs as a
+/// one-shot static pod of the etcd image that the lab kubelet runs and crictl reports on.
+/// </summary>
+public sealed class KubeadmRuntimeLabTests
+{
+    /// <summary>The lab's manifest names the etcd 3.5.16 image but runs the host's etcd 3.4.23:
+    /// restore with what really runs.</summary>
+    private static MasterTopology As34(MasterTopology t) => t with { EtcdVersion = "3.4.23" };
+
+    [Fact]
+    public async Task Stop_edit_move_aside_restore_with_the_host_etcdctl_and_start_again()
+    {
+        var lab = new LabHarness(LabHarness.NewStateDirectory("runtime-kubeadm"), TestNets.Net(114), LabFlavor.Kubeadm, masters: 1);
+        var outcome = await RuntimeLabScenario.RunAsync(lab, noHostEtcdctl: false, t =>
+        {
+            Assert.Equal(new EtcdTool("host", "/usr/bin/etcdctl"), t.Etcdctl);
+            return As34(t);
+        }, "snapshot-count", "    - --snapshot-count=10000", "    - --snapshot-count=10001");
+        Assert.IsType<KubeadmRuntime>(outcome.Runtime);
+        Assert.Contains("# env ETCDCTL_API=3 /usr/bin/etcdctl snapshot restore ", outcome.Transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain("etcd-dr-restore-master-1.yaml", outcome.Transcript, StringComparison.Ordinal);
+        // The control plane went down before etcd and came back after it.
+        Assert.Contains("# mv -T -- /etc/kubernetes/manifests/kube-apiserver.yaml /etc/kubernetes/etcd-dr-parked/kube-apiserver.yaml", outcome.Transcript, StringComparison.Ordinal);
+        Assert.Contains("# mv -T -- /etc/kubernetes/etcd-dr-parked/kube-scheduler.yaml /etc/kubernetes/manifests/kube-scheduler.yaml", outcome.Transcript, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_host_etcdctl_the_restore_runs_in_a_one_shot_static_pod()
+    {
+        var lab = new LabHarness(LabHarness.NewStateDirectory("runtime-kubeadm-image"), TestNets.Net(114), LabFlavor.Kubeadm, masters: 1);
+        var outcome = await RuntimeLabScenario.RunAsync(lab, noHostEtcdctl: true, t =>
+        {
+            Assert.Equal("crictl", t.Etcdctl.Kind);
+            return As34(t);
+        }, "snapshot-count", "    - --snapshot-count=10000", "    - --snapshot-count=10001");
+        Assert.DoesNotContain("etcdctl snapshot restore", outcome.Transcript, StringComparison.Ordinal);
+        Assert.Contains("# mv -f -T -- /etc/kubernetes/etcd-dr-parked/.etcd-dr-restore-master-1.yaml.", outcome.Transcript, StringComparison.Ordinal);
+        Assert.Matches(@"# /usr/local/bin/crictl inspect \w+\n", outcome.Transcript);
+        Assert.Contains("# rm -f -- /etc/kubernetes/manifests/etcd-dr-restore-master-1.yaml", outcome.Transcript, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The Kubespray host runtime on a real one-master lab (127.O.115.x).</summary>
+public sealed class KubesprayRuntimeLabTests
+{
+    [Fact]
+    public async Task Stop_edit_move_aside_restore_with_the_host_etcdctl_and_start_again()
+    {
+        var lab = new LabHarness(LabHarness.NewStateDirectory("runtime-kubespray"), TestNets.Net(115), LabFlavor.Kubespray, masters: 1);
+        var outcome = await RuntimeLabScenario.RunAsync(lab, noHostEtcdctl: false, t =>
+        {
+            Assert.Equal("3.4.23", t.EtcdVersion);
+            Assert.Equal("host", t.Etcdctl.Kind);
+            // Discovery fills these on the discovery branch; the lab's unit says User=root.
+            return t with { UnitFile = "/etc/systemd/system/etcd.service", EtcdUser = "root" };
+        }, "snapshot-count", "ETCD_SNAPSHOT_COUNT=10000", "ETCD_SNAPSHOT_COUNT=10001");
+        var runtime = Assert.IsType<KubesprayHostRuntime>(outcome.Runtime);
+        Assert.Null(runtime.DataDirOwner);
+        Assert.Contains("# env ETCDCTL_API=3 /usr/local/bin/etcdctl snapshot restore ", outcome.Transcript, StringComparison.Ordinal);
+        Assert.Contains("# systemctl start --no-block etcd", outcome.Transcript, StringComparison.Ordinal);
+    }
+}
