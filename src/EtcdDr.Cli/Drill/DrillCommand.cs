@@ -16,6 +16,7 @@ public static class DrillCommand
         var sshPort = new Option<int>("--ssh-port") { Description = "--lab: the masters' sshd port", DefaultValueFactory = _ => LabDrillOptions.DefaultSshPort };
         var state = new Option<string>("--state") { Description = "--lab: the lab's state folder", DefaultValueFactory = _ => LabDrillOptions.DefaultState };
         var keep = new Option<bool>("--keep") { Description = "--lab: keep the (last) lab after the drill; `etcd-dr lab down --state DIR` removes it" };
+        var noHostEtcdctl = new Option<bool>("--no-host-etcdctl") { Description = "--lab, kubeadm: no etcdctl/etcdutl on the masters' PATH, as on a real kubeadm node (the restore runs them from the etcd image)" };
         var inventory = new InventoryOptionsCli();
         var scenario = new Option<string?>("--scenario") { Description = $"{string.Join(" | ", DrillScenario.Names)} | all (default for --lab: wipe-all; required with -i)" };
         var yesDestroy = new Option<string?>("--yes-destroy") { Description = "-i: CLUSTER: confirm breaking this cluster without a prompt (must be the inventory's cluster name)" };
@@ -29,7 +30,7 @@ public static class DrillCommand
         var format = Output.CreateOption();
         var command = new Command("drill", "Rehearse a disaster: write canaries, snapshot and back up the PKI as the schedule does, break the cluster, restore with `etcd-dr restore`, verify, and report RTO and RPO (Markdown, JSON, HTML)\n" +
             "Exit codes: 0 every drill passed; 1 a drill failed (its report names the failed check); 2 bad arguments or no terminal to confirm on; 4 unreachable; 5 refused (not root for --lab, a lab already up, the cluster name not confirmed)");
-        foreach (var o in new Option[] { lab, flavor, masters, net, sshPort, state, keep, scenario, yesDestroy, report, history, metrics, store, identity, replacement, timeout, format })
+        foreach (var o in new Option[] { lab, flavor, masters, net, sshPort, state, keep, noHostEtcdctl, scenario, yesDestroy, report, history, metrics, store, identity, replacement, timeout, format })
             command.Options.Add(o);
         inventory.AddTo(command);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
@@ -41,7 +42,7 @@ public static class DrillCommand
             var scenarioName = parse.GetValue(scenario) ?? (isLab ? "wipe-all" : throw new DrException("-i needs --scenario NAME (a real cluster is drilled one named scenario at a time, or all)", FailureKind.Usage));
             var options = new DrillOptions(
                 DrillScenario.Parse(scenarioName),
-                isLab ? new LabDrillOptions(parse.GetValue(flavor), parse.GetValue(masters), parse.GetValue(net)!, parse.GetValue(sshPort), parse.GetValue(state)!, parse.GetValue(keep)) : null,
+                isLab ? new LabDrillOptions(parse.GetValue(flavor), parse.GetValue(masters), parse.GetValue(net)!, parse.GetValue(sshPort), parse.GetValue(state)!, parse.GetValue(keep), parse.GetValue(noHostEtcdctl)) : null,
                 inventoryPath,
                 parse.GetValue(inventory.ClusterName),
                 parse.GetValue(yesDestroy),

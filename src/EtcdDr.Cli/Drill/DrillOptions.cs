@@ -26,7 +26,7 @@ public sealed record DrillOptions(
     IReadOnlyDictionary<string, string> Replacements,
     TimeSpan RecoveryTimeout);
 
-public sealed record LabDrillOptions(LabFlavor Flavor, int Masters, string Net, int SshPort, string State, bool Keep)
+public sealed record LabDrillOptions(LabFlavor Flavor, int Masters, string Net, int SshPort, string State, bool Keep, bool NoHostEtcdctl = false)
 {
     public const string DefaultNet = "127.0.110";
     public const int DefaultSshPort = 2223;

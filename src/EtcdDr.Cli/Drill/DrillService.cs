@@ -64,7 +64,7 @@ public sealed class DrillService(TextWriter log, Func<string, string?> prompt, T
 
     private async Task<DrillOutcome> RunOnLabAsync(DrillScenario scenario, LabDrillOptions lab, bool keep, string reportDir, DrillOptions options, CancellationToken ct)
     {
-        var spec = new LabSpec(Path.GetFullPath(lab.State), lab.Flavor, lab.Masters, lab.Net, lab.SshPort);
+        var spec = new LabSpec(Path.GetFullPath(lab.State), lab.Flavor, lab.Masters, lab.Net, lab.SshPort, lab.NoHostEtcdctl);
         await log.WriteLineAsync($"== drill {scenario.Name} on a fresh {lab.Flavor.ToString().ToLowerInvariant()} lab ({lab.Masters} masters, {lab.Net}.x, state {spec.StateDirectory})").ConfigureAwait(false);
         var state = await LabController.UpAsync(spec, TimeSpan.FromSeconds(90), log, ct).ConfigureAwait(false);
         try

@@ -32,8 +32,12 @@ public sealed partial class LabFaultInjector(string stateDirectory) : IFaultInje
         return new FaultResult(lines, moved);
     }
 
-    public Task<string> ProvisionReplacementAsync(string master, CancellationToken ct) =>
-        throw new DrException($"the lab cannot bring up a replacement for {master} on a new address yet (`lab replace --host`, issue 9, is not in this build)", FailureKind.Usage);
+    /// <summary>`lab replace --host`: a fresh master on the next free address, no etcd running and no PKI.</summary>
+    public async Task<string> ProvisionReplacementAsync(string master, CancellationToken ct)
+    {
+        await LabController.ReplaceAsync(stateDirectory, master, null, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        return LabState.Load(stateDirectory).Spec.Master(master).Address.ToString();
+    }
 
     [GeneratedRegex(@"(?<from>/\S+) is empty, its content is in (?<to>/\S+)")]
     private static partial Regex WipedInto();
