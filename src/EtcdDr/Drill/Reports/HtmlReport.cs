@@ -135,7 +135,7 @@ public static class HtmlReport
             {
                 var xr = X(rec);
                 h.Append(CultureInfo.InvariantCulture, $"<line id=\"recovered-mark\" x1=\"{xr:0.##}\" y1=\"24\" x2=\"{xr:0.##}\" y2=\"{height - 30}\" class=\"mark\" stroke=\"{RtoColour}\"/>");
-                h.Append(CultureInfo.InvariantCulture, $"<rect id=\"rto-bar\" x=\"{xo:0.##}\" y=\"26\" width=\"{Math.Max(2, xr - xo):0.##}\" height=\"6\" fill=\"{RtoColour}\"/><text x=\"{xr + 3:0.##}\" y=\"20\" class=\"marklabel\" fill=\"{RtoColour}\">recovered: RTO {E(MarkdownReport.Seconds(r.RtoSeconds))}</text>");
+                h.Append(CultureInfo.InvariantCulture, $"<rect id=\"rto-bar\" x=\"{xo:0.##}\" y=\"26\" width=\"{Math.Max(2, xr - xo):0.##}\" height=\"6\" fill=\"{RtoColour}\"/><text x=\"{(xr > Width - 220 ? xr - 3 : xr + 3):0.##}\" y=\"20\" class=\"marklabel\" text-anchor=\"{(xr > Width - 220 ? "end" : "start")}\" fill=\"{RtoColour}\">recovered: RTO {E(MarkdownReport.Seconds(r.RtoSeconds))}</text>");
             }
         }
         h.Append("</svg><p class=\"legend\">");
