@@ -19,10 +19,15 @@ dotnet publish src/EtcdDr.Cli -c Release -o out/etcd-dr -nologo -clp:ErrorsOnly 
 reports="$PWD/drill-reports"
 report="$reports/drill-lab-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$reports/history"
+# Defaults only where the caller did not choose (an option given twice is a usage error).
+defaults=()
+[[ " $* " == *" --flavor "* ]] || defaults+=(--flavor kubespray)
+[[ " $* " == *" --scenario "* ]] || defaults+=(--scenario wipe-all)
+[[ " $* " == *" --report "* ]] || defaults+=(--report "$report")
+[[ " $* " == *" --history "* ]] || defaults+=(--history "$reports/history")
 status=0
-out/etcd-dr/etcd-dr drill --lab --flavor kubespray --scenario wipe-all \
-  --report "$report" --history "$reports/history" --output table "$@" || status=$?
+out/etcd-dr/etcd-dr drill --lab "${defaults[@]}" --output table "$@" || status=$?
 echo
 if [ "$status" -eq 0 ]; then echo "DRILL PASSED"; else echo "DRILL FAILED (exit $status): the report says which check failed" >&2; fi
-echo "report: $(find "$report" -name report.html | sort | head -n 20 | tr '\n' ' ')"
+[ -d "$report" ] && echo "report: $(find "$report" -name report.html | sort | tr '\n' ' ')"
 exit "$status"
