@@ -143,7 +143,7 @@ public sealed class DrillRunner(DrillEnvironment env, TextWriter log, TimeProvid
             await Say($"  drill stopped: {error}").ConfigureAwait(false);
             await probeStop.CancelAsync().ConfigureAwait(false);
             if (probeTask is not null)
-                probe = await probeTask.ConfigureAwait(false);
+                probe = await ProbeOutcomeAsync(probeTask).ConfigureAwait(false);
             var ledger = await writer.StopAsync().ConfigureAwait(false);
             if (canaries is null && ledger.Count > 0)
                 notes.Add($"{ledger.Count} canaries were written before the drill stopped; they could not be read back");
@@ -176,6 +176,19 @@ public sealed class DrillRunner(DrillEnvironment env, TextWriter log, TimeProvid
         if (finished != probe)
             await stop.CancelAsync().ConfigureAwait(false);
         return await probe.ConfigureAwait(false);
+    }
+
+    /// <summary>The probe's result even when it ended by cancellation or a bug of its own: the report must still be written.</summary>
+    private static async Task<ProbeResult?> ProbeOutcomeAsync(Task<ProbeResult> probe)
+    {
+        try
+        {
+            return await probe.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or DrException)
+        {
+            return null;
+        }
     }
 
     private Task Say(string line) => log.WriteLineAsync(line);

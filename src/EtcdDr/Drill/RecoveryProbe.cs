@@ -29,7 +29,16 @@ public sealed class RecoveryProbe(ICanaryCluster cluster, string readKey, string
         {
             probes++;
             var at = time.GetUtcNow();
-            var (health, problem) = await ProbeOnceAsync(probes, ct).ConfigureAwait(false);
+            ClusterHealth? health;
+            string? problem;
+            try
+            {
+                (health, problem) = await ProbeOnceAsync(probes, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break; // stopped while asking: the drill gave up waiting
+            }
             if (problem is null && health is not null)
             {
                 quorumAt ??= at;
