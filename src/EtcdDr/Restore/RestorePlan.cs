@@ -7,6 +7,7 @@ namespace EtcdDr.Restore;
 public enum StepKind
 {
     StageSnapshot,
+    AdoptParkedManifest,
     StopControlPlane,
     StopEtcd,
     MoveDataAside,

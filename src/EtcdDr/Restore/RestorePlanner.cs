@@ -90,6 +90,7 @@ public static class RestorePlanner
         var all = b.Topology;
         foreach (var t in all)
             b.Stage(t, "stage");
+        b.AdoptParkedManifests(all);
         b.PlacePki();
         foreach (var t in all)
             b.StopControlPlane(t);
@@ -117,6 +118,7 @@ public static class RestorePlanner
         var seedMember = b.MemberOf(seed);
         if (fromSnapshot)
             b.Stage(seed, "stage");
+        b.AdoptParkedManifests(b.Topology);
         b.PlacePki();
         foreach (var t in b.Topology)
             b.StopControlPlane(t);
@@ -153,6 +155,7 @@ public static class RestorePlanner
     private static void RepairMember(Builder b, MasterTopology target)
     {
         var member = b.MemberOf(target);
+        b.AdoptParkedManifests([target]);
         b.PlacePki();
         b.Add(target, StepKind.StopEtcd, "stop etcd", b.Runtime(target).DescribeEtcd(stop: true));
         b.Add(PlanStep.ClusterHost, StepKind.MemberRemove, $"member remove {member.Name} (the quorum stays healthy)",
@@ -200,6 +203,14 @@ public static class RestorePlanner
             Add(t, StepKind.StageSnapshot, $"copy the snapshot to {request.StagedSnapshotPath} and check its SHA-256 there",
                 [$"install -d -m 0700 {request.StagingDir}", $"install -m 0600 /dev/stdin {request.StagedSnapshotPath}  < {snapshot.Origin} ({snapshot.Size} bytes)",
                  $"sha256sum {request.StagedSnapshotPath}  (must be {snapshot.Sha256})"], group: group, path: request.StagedSnapshotPath);
+        }
+
+        /// <summary>Hand-parked etcd manifests moved where the runtime parks them (before the runtime stops anything).</summary>
+        public void AdoptParkedManifests(IEnumerable<MasterTopology> hosts)
+        {
+            foreach (var t in hosts.Where(HandParkedManifest.Applies))
+                Add(t, StepKind.AdoptParkedManifest, $"move the hand-parked {HandParkedManifest.Path} to {EtcdDr.Restore.Steps.AdoptParkedManifestStep.Target} (etcd stays stopped)",
+                    [$"mkdir -p -m 0700 {System.IO.Path.GetDirectoryName(EtcdDr.Restore.Steps.AdoptParkedManifestStep.Target)}", $"mv -T -- {HandParkedManifest.Path} {EtcdDr.Restore.Steps.AdoptParkedManifestStep.Target}"]);
         }
 
         public void PlacePki()

@@ -55,6 +55,7 @@ public sealed class RestoreSession : IAsyncDisposable
         try
         {
             var discovered = await remote.DiscoverAsync(ct).ConfigureAwait(false);
+            discovered = await WithHandParkedAsync(discovered, remote, ct).ConfigureAwait(false);
             IReadOnlyList<MasterTopology> topology;
             if (journaled is null)
             {
@@ -88,6 +89,29 @@ public sealed class RestoreSession : IAsyncDisposable
             await remote.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>A kubeadm master that failed discovery because its manifest was parked by hand is read from there.</summary>
+    private static async Task<IReadOnlyList<DiscoveredMaster>> WithHandParkedAsync(IReadOnlyList<DiscoveredMaster> discovered, RemoteCluster remote, CancellationToken ct)
+    {
+        var result = new List<DiscoveredMaster>();
+        foreach (var d in discovered)
+        {
+            MasterTopology? parked = null;
+            if (d.Error is { Kind: FailureKind.Unreachable } && d.Error is not RemoteException)
+            {
+                try
+                {
+                    parked = await HandParkedManifest.DiscoverAsync(remote.Host(d.Master.Name), ct).ConfigureAwait(false);
+                }
+                catch (DrException)
+                {
+                    // the original error stands
+                }
+            }
+            result.Add(parked is null ? d : d with { Topology = parked, Error = null });
+        }
+        return result;
     }
 
     /// <summary>The config file's text as it is now, so the plan shows each edit from what to what and the journal keeps it.</summary>

@@ -24,7 +24,7 @@ public static class RestoreSteps
 {
     private static readonly Dictionary<StepKind, IRestoreStep> All = new IRestoreStep[]
     {
-        new StageSnapshotStep(), new StopControlPlaneStep(), new StopEtcdStep(), new MoveDataAsideStep(), new CopyDataAsideStep(),
+        new StageSnapshotStep(), new AdoptParkedManifestStep(), new StopControlPlaneStep(), new StopEtcdStep(), new MoveDataAsideStep(), new CopyDataAsideStep(),
         new RestoreSnapshotStep(), new PlacePkiStep(), new EditConfigStep(), new StartEtcdStep(), new WaitHealthyStep(),
         new MemberUpdateStep(), new MemberRemoveStep(), new MemberAddStep(), new PromoteLearnerStep(), new StartControlPlaneStep(), new VerifyStep(),
     }.ToDictionary(s => s.Kind);
