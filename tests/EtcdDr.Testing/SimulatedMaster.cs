@@ -13,7 +13,7 @@ namespace EtcdDr.Testing;
 /// - systemd units start and stop at once (`systemctl start|stop|is-active|reset-failed`);
 /// - `ss -Hltn` lists the endpoints of what runs; `crictl ps|inspect|logs` the pods' containers;
 /// - `etcdctl|etcdutl snapshot restore ... --data-dir=D` (host or in the one-shot pod) makes
-///   D/member/snap/db and D/member/wal/0.wal, refusing a non-empty D as etcd does.
+///   D/member/snap/db and D/member/wal/0.wal, refusing an existing D as etcdctl 3.4 does.
 /// </summary>
 public sealed partial class SimulatedMaster
 {
@@ -93,6 +93,17 @@ public sealed partial class SimulatedMaster
         }
     }
 
+    /// <summary>The container's name: the restore pod's is fixed, a control plane pod's is its file's name.</summary>
+    private static string ContainerName(string file) =>
+        file.StartsWith("etcd-dr-restore", StringComparison.Ordinal) ? "etcd-dr-restore" : Path.GetFileNameWithoutExtension(file);
+
+    private string IdOf(string file)
+    {
+        if (!_containerIds.TryGetValue(file, out var id))
+            _containerIds[file] = id = NewId();
+        return id;
+    }
+
     private string NewId() => $"c{(_nextId++).ToString("D3", CultureInfo.InvariantCulture)}";
 
     /// <summary>kubelet runs the one-shot pod to completion at once: restartPolicy Never.</summary>
@@ -112,8 +123,9 @@ public sealed partial class SimulatedMaster
         if (RestoreExitCode != 0)
             return (RestoreExitCode, RestoreError);
         var fs = _host.FileSystem;
-        if (fs.IsDirectory(dataDir) && fs.Entries(dataDir).Count > 0)
-            return (1, $"Error: data-dir \"{dataDir}\" not empty or could not be read");
+        // etcdctl 3.4.23 (checked on the lab) refuses a data dir that exists at all, even empty.
+        if (fs.Exists(dataDir))
+            return (1, $"Error: data-dir \"{dataDir}\" exists");
         fs.AddDirectory(dataDir, "700");
         fs.AddFile(dataDir + "/member/snap/db", "restored:" + string.Join(' ', words), "600");
         fs.AddFile(dataDir + "/member/wal/0000000000000000-0000000000000000.wal", "wal", "600");
@@ -196,7 +208,7 @@ public sealed partial class SimulatedMaster
                 return RecordingRemoteHost.Ok($"{{\"containers\":[{json}]}}\n");
             case ["ps", ..]:
                 Poll();
-                var ids = RunningPods.Where(p => regex?.IsMatch(Path.GetFileNameWithoutExtension(p)) != false).Select(p => _containerIds[p] + "\n");
+                var ids = RunningPods.Where(p => regex?.IsMatch(ContainerName(p)) != false).Select(p => IdOf(p) + "\n");
                 return RecordingRemoteHost.Ok(string.Concat(ids));
             case ["inspect", var id] when _exited.FirstOrDefault(c => c.Id == id) is { } c:
                 return RecordingRemoteHost.Ok($"{{\"status\":{{\"id\":\"{c.Id}\",\"state\":\"{c.State}\",\"exitCode\":{c.ExitCode.ToString(CultureInfo.InvariantCulture)},\"reason\":\"{(c.ExitCode == 0 ? "Completed" : "Error")}\"}},\"info\":{{}}}}\n");

@@ -20,7 +20,10 @@ public static class RuntimeLabScenario
     /// <param name="Transcript">Every command the runtime ran on the master, as RecordingRemoteHost renders it.</param>
     public sealed record Outcome(string Transcript, IEtcdRuntime Runtime);
 
-    public static async Task<Outcome> RunAsync(LabHarness lab, bool noHostEtcdctl, Func<MasterTopology, MasterTopology> adjust, string setting, string oldLine, string newLine)
+    /// <param name="emptyDataDir">Leave an empty data dir (as an operator's mkdir or kubelet's DirectoryOrCreate
+    /// would) for the restore to fill, instead of none.</param>
+    public static async Task<Outcome> RunAsync(LabHarness lab, bool noHostEtcdctl, Func<MasterTopology, MasterTopology> adjust, string setting, string oldLine, string newLine,
+        bool emptyDataDir = false)
     {
         string[] up = ["up", "--flavor", lab.Flavor.ToString().ToLowerInvariant(), "--masters", "1", "--net", lab.Net,
             "--ssh-port", LabHarness.SshPort.ToString(CultureInfo.InvariantCulture), "--timeout", "90", "--output", "json"];
@@ -69,6 +72,8 @@ public static class RuntimeLabScenario
             await runtime.MoveDataDirAsideAsync(aside, CancellationToken.None);
             await runtime.MoveDataDirAsideAsync(aside, CancellationToken.None);
             Assert.Contains("member", await lab.SshOkAsync(1, $"ls {aside}"), StringComparison.Ordinal);
+            if (emptyDataDir)
+                await lab.SshOkAsync(1, $"mkdir -m 0700 {topology.DataDir}");
 
             var request = new SnapshotRestoreRequest(snapshot, topology.DataDir, topology.MemberName,
                 $"{topology.MemberName}={topology.PeerUrls[0]}", topology.PeerUrls[0], "etcd-dr-runtime-test");

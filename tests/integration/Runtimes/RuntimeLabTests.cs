@@ -53,6 +53,7 @@ public sealed class KubeadmRuntimeLabTests
 /// <summary>The Kubespray host runtime on a real one-master lab (127.O.115.x).</summary>
 public sealed class KubesprayRuntimeLabTests
 {
+    /// <summary>Into an empty (not absent) data dir: etcdctl 3.4.23 takes it, as etcd refuses only a non-empty one.</summary>
     [Fact]
     public async Task Stop_edit_move_aside_restore_with_the_host_etcdctl_and_start_again()
     {
@@ -63,7 +64,7 @@ public sealed class KubesprayRuntimeLabTests
             Assert.Equal("host", t.Etcdctl.Kind);
             // Discovery fills these on the discovery branch; the lab's unit says User=root.
             return t with { UnitFile = "/etc/systemd/system/etcd.service", EtcdUser = "root" };
-        }, "snapshot-count", "ETCD_SNAPSHOT_COUNT=10000", "ETCD_SNAPSHOT_COUNT=10001");
+        }, "snapshot-count", "ETCD_SNAPSHOT_COUNT=10000", "ETCD_SNAPSHOT_COUNT=10001", emptyDataDir: true);
         var runtime = Assert.IsType<KubesprayHostRuntime>(outcome.Runtime);
         Assert.Null(runtime.DataDirOwner);
         Assert.Contains("# env ETCDCTL_API=3 /usr/local/bin/etcdctl snapshot restore ", outcome.Transcript, StringComparison.Ordinal);

@@ -75,7 +75,7 @@ public sealed class ControlPlaneStaticPods(MasterShell shell, MasterTopology top
         var place = await _parking.WhereAsync(file, ct).ConfigureAwait(false);
         if (place == StaticPodParking.Place.None)
             return null;
-        var path = place == StaticPodParking.Place.Live ? StaticPodParking.Live(file) : StaticPodParking.Parked(file);
+        var path = StaticPodParking.PathOf(place, file);
         var pod = StaticPodManifest.Parse(await shell.ReadTextAsync(path, ct).ConfigureAwait(false), $"{shell.Host.Name}:{path}");
         var bind = pod.Flag("bind-address");
         var address = bind is null or "0.0.0.0" or "::" ? pod.Flag("advertise-address") ?? "0.0.0.0" : bind;

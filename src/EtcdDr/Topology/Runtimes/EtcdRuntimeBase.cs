@@ -55,7 +55,10 @@ public abstract class EtcdRuntimeBase : IEtcdRuntime
     {
         var path = await ConfigPathAsync(ct).ConfigureAwait(false);
         var (mode, owner) = await Shell.StatAsync(path, ct).ConfigureAwait(false);
-        await Shell.WriteAtomicallyAsync(path, text, TempDirectoryFor(path), mode, owner, ct).ConfigureAwait(false);
+        var temp = TempDirectoryFor(path);
+        if (!await Shell.TestAsync("-d", temp, ct).ConfigureAwait(false))
+            await Shell.MustAsync(["mkdir", "-p", "-m", "0700", temp], ct).ConfigureAwait(false);
+        await Shell.WriteAtomicallyAsync(path, text, temp, mode, owner, ct).ConfigureAwait(false);
     }
 
     public async Task MoveDataDirAsideAsync(string aside, CancellationToken ct)
@@ -72,15 +75,14 @@ public abstract class EtcdRuntimeBase : IEtcdRuntime
 
     public Task RestoreSnapshotAsync(SnapshotRestoreRequest request, CancellationToken ct)
     {
-        var command = EtcdRestoreTool.For(Host.Name, Topology.EtcdVersion, request);
-        return new SnapshotRestorer(Shell, DataDirOwner).RestoreAsync(command, Executor(command), request, ct);
+        var command = CommandFor(request);
+        return new SnapshotRestorer(Shell, DataDirOwner).RestoreAsync(CommandFor, Executor(command), request, ct);
     }
 
-    public IReadOnlyList<string> DescribeRestore(SnapshotRestoreRequest request)
-    {
-        var command = EtcdRestoreTool.For(Host.Name, Topology.EtcdVersion, request);
-        return new SnapshotRestorer(Shell, DataDirOwner).Describe(command, Executor(command), request);
-    }
+    public IReadOnlyList<string> DescribeRestore(SnapshotRestoreRequest request) =>
+        new SnapshotRestorer(Shell, DataDirOwner).Describe(CommandFor, Executor(CommandFor(request)), request);
+
+    private RestoreCommand CommandFor(SnapshotRestoreRequest request) => EtcdRestoreTool.For(Host.Name, Topology.EtcdVersion, request);
 
     /// <summary>The host's binary when discovery found one, else the etcd image where the flavor can run it.</summary>
     private IRestoreExecutor Executor(RestoreCommand command)

@@ -58,19 +58,17 @@ public sealed class KubeadmRuntime(MasterTopology topology, IRemoteHost host, Et
 
     /// <summary>The live manifest, or the parked one while etcd is stopped (writing the live path then would start it).</summary>
     protected override async Task<string> ConfigPathAsync(CancellationToken ct) =>
-        await Parking.WhereAsync(ManifestFile, ct).ConfigureAwait(false) switch
-        {
-            StaticPodParking.Place.Live => StaticPodParking.Live(ManifestFile),
-            StaticPodParking.Place.Parked => StaticPodParking.Parked(ManifestFile),
-            _ => throw NoManifest(),
-        };
+        await Parking.WhereAsync(ManifestFile, ct).ConfigureAwait(false) is var place && place != StaticPodParking.Place.None
+            ? StaticPodParking.PathOf(place, ManifestFile)
+            : throw NoManifest();
 
     /// <summary>Never the manifests folder: kubelet would read the temporary copy as a second pod.</summary>
-    protected override string TempDirectoryFor(string configPath) => StaticPodParking.ParkingDirectory;
+    protected override string TempDirectoryFor(string configPath) =>
+        configPath.StartsWith(StaticPodParking.ManifestsDirectory + "/", StringComparison.Ordinal) ? StaticPodParking.ParkingDirectory : Path.GetDirectoryName(configPath)!;
 
     protected override IRestoreExecutor? ImageExecutor() =>
         Topology.Image is { } image ? new StaticPodRestoreExecutor(Shell, Topology, image) : null;
 
     private DrException NoManifest() => new(
-        $"{Host.Name}: neither {StaticPodParking.Live(ManifestFile)} nor {StaticPodParking.Parked(ManifestFile)} exists; put the etcd manifest back by hand", FailureKind.Refused);
+        $"{Host.Name}: none of {StaticPodParking.Live(ManifestFile)}, {StaticPodParking.Parked(ManifestFile)} or {StaticPodParking.ParkedByHand(ManifestFile)} exists; put the etcd manifest back by hand", FailureKind.Refused);
 }

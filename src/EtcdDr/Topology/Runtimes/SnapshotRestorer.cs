@@ -25,8 +25,12 @@ public sealed class HostToolExecutor(MasterShell shell, string path) : IRestoreE
 }
 
 /// <summary>
-/// `snapshot restore` into a member's data dir, safe to run again after a crash at any point. A
-/// marker file beside the data dir (`.NAME.etcd-dr-restore` in its parent) says "running" before
+/// `snapshot restore` into a member's data dir, safe to run again after a crash at any point.
+/// etcdctl 3.4 refuses a data dir that exists at all, even empty (checked on the lab), so the tool
+/// writes into the final path only when it does not exist; an existing empty one (a mount point, a
+/// folder kubelet's DirectoryOrCreate made) gets the restore in DATADIR/.etcd-dr-restoring, whose
+/// member folder is then renamed up (same file system, so atomic) and the empty temp folder removed.
+/// A marker file beside the data dir (`.NAME.etcd-dr-restore` in its parent) says "running" before
 /// the tool starts and "done" after ownership is fixed, with the request's fingerprint:
 /// - target absent or empty: restore;
 /// - target not empty, marker "done" for this request: already restored (ownership fixed again);
@@ -36,17 +40,21 @@ public sealed class HostToolExecutor(MasterShell shell, string path) : IRestoreE
 /// </summary>
 public sealed class SnapshotRestorer(MasterShell shell, string? owner)
 {
+    public const string TempName = ".etcd-dr-restoring";
+
     public static string MarkerPath(string dataDir) => $"{Path.GetDirectoryName(dataDir.TrimEnd('/'))}/.{Path.GetFileName(dataDir.TrimEnd('/'))}.etcd-dr-restore";
 
     public static string Fingerprint(SnapshotRestoreRequest r) =>
         $"member={r.MemberName} snapshot={r.SnapshotPath} token={r.InitialClusterToken} peer-urls={r.InitialAdvertisePeerUrls} cluster={r.InitialCluster} bump={r.BumpRevision}";
 
-    public async Task RestoreAsync(RestoreCommand command, IRestoreExecutor executor, SnapshotRestoreRequest request, CancellationToken ct)
+    /// <param name="commandFor">The tool's command for a request (its --data-dir may be the temp folder).</param>
+    public async Task RestoreAsync(Func<SnapshotRestoreRequest, RestoreCommand> commandFor, IRestoreExecutor executor, SnapshotRestoreRequest request, CancellationToken ct)
     {
         var dataDir = request.DataDir.TrimEnd('/');
         var marker = MarkerPath(dataDir);
         var parent = Path.GetDirectoryName(dataDir)!;
         var fingerprint = Fingerprint(request);
+        var temp = $"{dataDir}/{TempName}";
         var entries = await shell.EntriesAsync(dataDir, ct).ConfigureAwait(false);
         if (entries is { Count: > 0 })
         {
@@ -58,22 +66,37 @@ public sealed class SnapshotRestorer(MasterShell shell, string? owner)
             }
             if (said != "running " + fingerprint)
                 throw new DrException($"{shell.Host.Name}: {dataDir} is not empty ({string.Join(", ", entries.Take(5))}); a restore never writes over data: move it aside first", FailureKind.Refused);
+            // Our own half-done output: only the temp folder (the data dir itself stays, it may be a
+            // mount point), or the whole data dir when the tool wrote there directly.
             var partial = $"{dataDir}.etcd-dr-partial-{shell.Options.Time.GetUtcNow():yyyyMMddTHHmmssZ}";
-            await shell.MustAsync(["mv", "-T", "--", dataDir, partial], ct).ConfigureAwait(false);
+            var onlyTemp = entries is [TempName];
+            await shell.MustAsync(["mv", "-T", "--", onlyTemp ? temp : dataDir, partial], ct).ConfigureAwait(false);
+            entries = onlyTemp ? [] : null;
         }
         if (!await shell.TestAsync("-d", parent, ct).ConfigureAwait(false))
             await shell.MustAsync(["mkdir", "-p", "--", parent], ct).ConfigureAwait(false);
         await WriteMarkerAsync(marker, parent, "running " + fingerprint, ct).ConfigureAwait(false);
-        await executor.RunAsync(command, request, ct).ConfigureAwait(false);
+        if (entries is null)
+        {
+            await executor.RunAsync(commandFor(request), request, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            var into = request with { DataDir = temp };
+            await executor.RunAsync(commandFor(into), into, ct).ConfigureAwait(false);
+            await shell.MustAsync(["mv", "-T", "--", $"{temp}/member", $"{dataDir}/member"], ct).ConfigureAwait(false);
+            await shell.MustAsync(["rmdir", "--", temp], ct).ConfigureAwait(false);
+        }
         await FixOwnerAsync(dataDir, ct).ConfigureAwait(false);
         await WriteMarkerAsync(marker, parent, "done " + fingerprint, ct).ConfigureAwait(false);
     }
 
-    public IReadOnlyList<string> Describe(RestoreCommand command, IRestoreExecutor executor, SnapshotRestoreRequest request)
+    public IReadOnlyList<string> Describe(Func<SnapshotRestoreRequest, RestoreCommand> commandFor, IRestoreExecutor executor, SnapshotRestoreRequest request)
     {
         var dataDir = request.DataDir.TrimEnd('/');
         var lines = new List<string> { $"refuse unless {dataDir} is absent or empty (or holds this very restore, interrupted or done: see {MarkerPath(dataDir)})" };
-        lines.AddRange(executor.Describe(command, request));
+        lines.AddRange(executor.Describe(commandFor(request), request));
+        lines.Add($"(when {dataDir} exists empty: the same with --data-dir={dataDir}/{TempName}, then mv -T -- {dataDir}/{TempName}/member {dataDir}/member; rmdir -- {dataDir}/{TempName})");
         if (owner is not null)
             lines.Add(ShellQuote.Join(["chown", "-R", owner, dataDir]));
         return lines;

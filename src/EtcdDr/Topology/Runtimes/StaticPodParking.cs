@@ -15,20 +15,39 @@ public sealed class StaticPodParking(MasterShell shell)
     public static string Live(string file) => $"{ManifestsDirectory}/{file}";
     public static string Parked(string file) => $"{ParkingDirectory}/{file}";
 
-    public enum Place { None, Live, Parked }
+    /// <summary>Where operators (and the lab, for a replacement master awaiting its restore) park a
+    /// manifest by hand: beside the manifests folder. Read as "stopped", put back by a start.</summary>
+    public static string ParkedByHand(string file) => $"/etc/kubernetes/{file}";
+
+    public enum Place { None, Live, Parked, ParkedByHand }
+
+    public static string PathOf(Place place, string file) => place switch
+    {
+        Place.Live => Live(file),
+        Place.Parked => Parked(file),
+        Place.ParkedByHand => ParkedByHand(file),
+        _ => throw new ArgumentOutOfRangeException(nameof(place), place, "no manifest"),
+    };
 
     public async Task<Place> WhereAsync(string file, CancellationToken ct)
     {
         var present = await shell.PresentAsync([Live(file), Parked(file)], ct).ConfigureAwait(false);
-        return (present.Contains(Live(file)), present.Contains(Parked(file))) switch
+        var place = (present.Contains(Live(file)), present.Contains(Parked(file))) switch
         {
-            (true, true) => throw new DrException(
-                $"{shell.Host.Name}: both {Live(file)} and {Parked(file)} exist; compare them, keep one (the live one starts the pod) and run again", FailureKind.Refused),
+            (true, true) => throw Both(Live(file), Parked(file)),
             (true, false) => Place.Live,
             (false, true) => Place.Parked,
             _ => Place.None,
         };
+        // Only when neither is there (a live or our parked manifest wins over a copy by hand), so
+        // the usual case stays one round trip.
+        if (place == Place.None && await shell.TestAsync("-f", ParkedByHand(file), ct).ConfigureAwait(false))
+            return Place.ParkedByHand;
+        return place;
     }
+
+    private DrException Both(string a, string b) => new(
+        $"{shell.Host.Name}: both {a} and {b} exist; compare them, keep one (the live one starts the pod) and run again", FailureKind.Refused);
 
     /// <summary>Parks the manifest when it is live; returns where it is now.</summary>
     public async Task<Place> ParkAsync(string file, CancellationToken ct)
@@ -45,9 +64,9 @@ public sealed class StaticPodParking(MasterShell shell)
     public async Task<Place> UnparkAsync(string file, CancellationToken ct)
     {
         var place = await WhereAsync(file, ct).ConfigureAwait(false);
-        if (place != Place.Parked)
+        if (place is not (Place.Parked or Place.ParkedByHand))
             return place;
-        await shell.MustAsync(["mv", "-T", "--", Parked(file), Live(file)], ct).ConfigureAwait(false);
+        await shell.MustAsync(["mv", "-T", "--", PathOf(place, file), Live(file)], ct).ConfigureAwait(false);
         return Place.Live;
     }
 

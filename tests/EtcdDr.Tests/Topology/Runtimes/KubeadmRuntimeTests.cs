@@ -142,6 +142,38 @@ public class KubeadmRuntimeTests
     }
 
     [Fact]
+    public async Task A_manifest_parked_by_hand_beside_the_manifests_folder_counts_as_stopped_and_is_put_back()
+    {
+        var (runtime, host, master) = Setup(lag: 0);
+        master.Units["kubelet"] = false;
+        master.RunningPods.Clear();
+        host.FileSystem.Rename("/etc/kubernetes/manifests/etcd.yaml", "/etc/kubernetes/etcd.yaml");
+
+        await runtime.StopEtcdAsync(default);
+        Assert.True(host.FileSystem.IsFile("/etc/kubernetes/etcd.yaml"));
+        var edited = runtime.EditConfig(await runtime.ReadConfigAsync(default), new Dictionary<string, string?> { ["initial-cluster-state"] = "existing" });
+        await runtime.WriteConfigAsync(edited, default);
+        Assert.Equal(edited, host.FileSystem.Text("/etc/kubernetes/etcd.yaml"));
+        Assert.DoesNotContain("/etc/kubernetes/manifests/.etcd", host.Transcript());
+
+        await runtime.StartEtcdAsync(default);
+        Assert.Contains("# mv -T -- /etc/kubernetes/etcd.yaml /etc/kubernetes/manifests/etcd.yaml\n", host.Transcript());
+        Assert.Equal(edited, host.FileSystem.Text("/etc/kubernetes/manifests/etcd.yaml"));
+        Assert.Contains("etcd.yaml", master.RunningPods);
+    }
+
+    [Fact]
+    public async Task Writing_the_live_manifest_stages_its_temporary_copy_outside_the_manifests_folder()
+    {
+        var (runtime, host, master) = Setup(lag: 0);
+        var edited = runtime.EditConfig(await runtime.ReadConfigAsync(default), new Dictionary<string, string?> { ["snapshot-count"] = "10001" });
+        await runtime.WriteConfigAsync(edited, default);
+        Assert.Contains("# mkdir -p -m 0700 /etc/kubernetes/etcd-dr-parked\n# install -m 0600 /dev/stdin /etc/kubernetes/etcd-dr-parked/.etcd.yaml.n1.etcd-dr-tmp", host.Transcript());
+        Assert.Equal(edited, host.FileSystem.Text("/etc/kubernetes/manifests/etcd.yaml"));
+        Assert.DoesNotContain(host.FileSystem.Entries("/etc/kubernetes/manifests"), e => e.Contains("tmp", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_pod_that_never_stops_fails_the_stop_with_what_still_listens()
     {
         var (runtime, _, master) = Setup(lag: 1_000_000);
@@ -229,6 +261,7 @@ public class KubeadmRuntimeTests
             # cat -- /etc/kubernetes/etcd-dr-parked/etcd.yaml |
             # ls -1d -- /etc/kubernetes/manifests/etcd.yaml /etc/kubernetes/etcd-dr-parked/etcd.yaml => exit 2
             # stat -c '%a %U:%G' -- /etc/kubernetes/etcd-dr-parked/etcd.yaml
+            # test -d /etc/kubernetes/etcd-dr-parked
             # install -m 0600 /dev/stdin /etc/kubernetes/etcd-dr-parked/.etcd.yaml.n1.etcd-dr-tmp < sha256:{Sha(edited)[..12]}
             # chown root:root /etc/kubernetes/etcd-dr-parked/.etcd.yaml.n1.etcd-dr-tmp
             # mv -f -T -- /etc/kubernetes/etcd-dr-parked/.etcd.yaml.n1.etcd-dr-tmp /etc/kubernetes/etcd-dr-parked/etcd.yaml

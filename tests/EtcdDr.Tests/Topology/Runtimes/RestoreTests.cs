@@ -24,6 +24,7 @@ public class RestoreTests
         [
             "refuse unless /var/lib/etcd is absent or empty (or holds this very restore, interrupted or done: see /var/lib/.etcd.etcd-dr-restore)",
             command,
+            "(when /var/lib/etcd exists empty: the same with --data-dir=/var/lib/etcd/.etcd-dr-restoring, then mv -T -- /var/lib/etcd/.etcd-dr-restoring/member /var/lib/etcd/member; rmdir -- /var/lib/etcd/.etcd-dr-restoring)",
             "chown -R etcd:etcd /var/lib/etcd",
         ], runtime.DescribeRestore(KubesprayRequest(EtcdRestoreTool.RecommendedBumpRevision)));
         Assert.Empty(host.Commands);
@@ -230,5 +231,61 @@ public class RestoreTests
         Assert.Contains("# /usr/bin/crictl logs c005\n", host.Transcript());
         Assert.EndsWith("# rm -f -- /etc/kubernetes/manifests/etcd-dr-restore-cp-1.yaml\n", host.Transcript());
         Assert.True(master.KubeletActive); // it was running before, so it stays running
+    }
+}
+
+public class RestorePodResumeTests
+{
+    [Fact]
+    public async Task An_existing_empty_data_dir_is_filled_through_a_temp_folder_inside_it_as_etcdctl_refuses_it()
+    {
+        var (host, _) = RuntimeMasters.KubesprayMaster();
+        var runtime = new KubesprayHostRuntime(RuntimeMasters.Kubespray("3.4.23"), host, RuntimeMasters.Options());
+        host.FileSystem.Rename("/var/lib/etcd", "/var/lib/etcd.dr-1");
+        host.FileSystem.AddDirectory("/var/lib/etcd", "700", "etcd:etcd");
+        var request = RuntimeMasters.Request("etcd1", "https://10.0.0.21:2380", "etcd1=https://10.0.0.21:2380");
+        host.ClearTranscript();
+
+        await runtime.RestoreSnapshotAsync(request, default);
+
+        var transcript = host.Transcript();
+        Assert.Contains(" --data-dir=/var/lib/etcd/.etcd-dr-restoring\n# mv -T -- /var/lib/etcd/.etcd-dr-restoring/member /var/lib/etcd/member\n# rmdir -- /var/lib/etcd/.etcd-dr-restoring\n# chown -R etcd:etcd /var/lib/etcd\n", transcript);
+        Assert.Equal(["member"], host.FileSystem.Entries("/var/lib/etcd"));
+        Assert.Equal("700", host.FileSystem.Directories["/var/lib/etcd"].Mode);
+        Assert.Contains("--data-dir=/var/lib/etcd/.etcd-dr-restoring", host.FileSystem.Text("/var/lib/etcd/member/snap/db"));
+
+        // A crash after the tool wrote the temp folder, before the rename: only the temp folder goes aside.
+        host.FileSystem.AddDirectory("/var/lib/etcd/.etcd-dr-restoring", "700");
+        host.FileSystem.Rename("/var/lib/etcd/member", "/var/lib/etcd/.etcd-dr-restoring/member");
+        host.FileSystem.AddFile("/var/lib/.etcd.etcd-dr-restore", "running " + SnapshotRestorer.Fingerprint(request) + "\n", "600");
+        host.ClearTranscript();
+        await runtime.RestoreSnapshotAsync(request, default);
+        Assert.Contains("# mv -T -- /var/lib/etcd/.etcd-dr-restoring /var/lib/etcd.etcd-dr-partial-20261206T030000Z\n", host.Transcript());
+        Assert.Equal(["member"], host.FileSystem.Entries("/var/lib/etcd"));
+        Assert.True(host.FileSystem.IsFile("/var/lib/etcd.etcd-dr-partial-20261206T030000Z/member/snap/db"));
+    }
+
+    [Fact]
+    public async Task A_restore_pod_manifest_left_by_a_crash_is_taken_out_and_its_container_awaited_before_a_new_one()
+    {
+        var (host, master) = RuntimeMasters.KubeadmMaster();
+        master.KubeletLag = 0;
+        var runtime = new KubeadmRuntime(RuntimeMasters.Kubeadm("3.4.23"), host, RuntimeMasters.Options());
+        await runtime.StopEtcdAsync(default);
+        await runtime.MoveDataDirAsideAsync("/var/lib/etcd.dr-1", default);
+        // The crash: our manifest still in the folder, its container running, nothing restored yet.
+        host.FileSystem.AddFile("/etc/kubernetes/manifests/etcd-dr-restore-cp-1.yaml", "left over", "600");
+        master.RunningPods.Add("etcd-dr-restore-cp-1.yaml");
+        master.PodListens["etcd-dr-restore-cp-1.yaml"] = [];
+        host.ClearTranscript();
+
+        await runtime.RestoreSnapshotAsync(RuntimeMasters.Request(), default);
+
+        var transcript = host.Transcript();
+        var removed = transcript.IndexOf("# rm -f -- /etc/kubernetes/manifests/etcd-dr-restore-cp-1.yaml\n# /usr/bin/crictl ps --name '^etcd-dr-restore$' -q\n", StringComparison.Ordinal);
+        var written = transcript.IndexOf("# mv -f -T -- /etc/kubernetes/etcd-dr-parked/.etcd-dr-restore-cp-1.yaml.", StringComparison.Ordinal);
+        Assert.True(removed >= 0 && written > removed, transcript);
+        Assert.StartsWith("restored:etcdctl snapshot restore", host.FileSystem.Text("/var/lib/etcd/member/snap/db"));
+        Assert.False(host.FileSystem.Exists("/etc/kubernetes/manifests/etcd-dr-restore-cp-1.yaml"));
     }
 }
