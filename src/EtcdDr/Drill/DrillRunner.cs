@@ -105,6 +105,8 @@ public sealed class DrillRunner(DrillEnvironment env, TextWriter log, TimeProvid
                     return (a, $"{lost} on the new address {a}");
                 }, ct).ConfigureAwait(false);
                 replacements[lost] = address;
+                // From now on the probe and the writer talk to the new address: the inventory names it.
+                cluster.Reconnect();
             }
 
             var request = RestoreRequestFor(scenario, fault, snapshot, pki, replacements);
@@ -116,8 +118,6 @@ public sealed class DrillRunner(DrillEnvironment env, TextWriter log, TimeProvid
             foreach (var step in restored.HostSteps)
                 _timeline.Add(step);
             moved.AddRange(restored.MovedAside);
-            if (replacements.Count > 0)
-                cluster.Reconnect();
 
             var restoreEnd = time.GetUtcNow();
             probe = await WaitForProbeAsync(probeTask, probeStop, ct).ConfigureAwait(false);
