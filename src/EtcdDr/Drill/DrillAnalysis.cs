@@ -83,7 +83,9 @@ public static class DrillAnalysis
             ? new DrillCheck("snapshot taken and verified", true, $"revision {snap.Revision}, {snap.FileSize} bytes, sha256 {snap.FileSha256[..Math.Min(12, snap.FileSha256.Length)]}…, etcd's trailer checked while streaming")
             : new DrillCheck("snapshot taken and verified", false, "no snapshot was taken"));
 
-        var restore = run.Steps.FirstOrDefault(s => s.Phase == "restore" && s.Lane == DrillStep.ClusterLane);
+        // The restore command is the cluster lane's last restore step (a replacement may come before it); any failed one wins.
+        var restoreSteps = run.Steps.Where(s => s.Phase == "restore" && s.Lane == DrillStep.ClusterLane).ToList();
+        var restore = restoreSteps.FirstOrDefault(s => !s.Succeeded) ?? restoreSteps.LastOrDefault();
         checks.Add(restore is null
             ? new DrillCheck("restore finished", false, "the restore did not run")
             : new DrillCheck("restore finished", restore.Succeeded, restore.Succeeded ? $"{restore.Name} in {restore.Seconds:0.0} s" : restore.Error!));

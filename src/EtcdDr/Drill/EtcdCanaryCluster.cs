@@ -50,6 +50,16 @@ public sealed class EtcdCanaryCluster(Func<EtcdConnectionOptions> connection, in
         var statuses = await Client.StatusAllAsync(ct).ConfigureAwait(false);
         var healthy = statuses.Count(s => s.Healthy && s.Status!.Leader != 0);
         var detail = string.Join("; ", statuses.Select(s => $"{EtcdConnectionOptions.Name(s.Endpoint)}: {(s.Error?.Message ?? (s.Healthy && s.Status!.Leader != 0 ? "ok" : "no leader or errors"))}"));
+        if (healthy > 0)
+        {
+            // Endpoints answering is not enough: a member may answer on an address the cluster no
+            // longer lists, or still be a learner. Count only started voting members.
+            var members = (await Client.MemberListAsync(ct).ConfigureAwait(false)).Members;
+            var voters = members.Count(m => !m.IsLearner && m.Name.Length > 0);
+            if (voters < healthy)
+                detail += $"; only {voters} started voting members in the member list";
+            healthy = Math.Min(healthy, voters);
+        }
         return new ClusterHealth(healthy, ExpectedMembers, detail);
     }
 

@@ -149,3 +149,25 @@ public sealed class DrillAnalysisTests
         Assert.Contains("lose-quorum, wipe-all", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class DrillRestoreCheckTests
+{
+    [Fact]
+    public void A_failed_restore_after_a_successful_replacement_fails_the_restore_check()
+    {
+        var steps = new List<DrillStep>
+        {
+            new(DrillStep.ClusterLane, "fault", "master lost", At(6), At(6.2)),
+            new(DrillStep.ClusterLane, "restore", "replacement for master-2 provisioned", At(6.2), At(7)),
+            new(DrillStep.ClusterLane, "restore", "restore member master-2 --replace", At(7), At(30), null, "step 7 (StartEtcd on master-2) failed"),
+        };
+        var run = new DrillRunRecord { StartedAt = T0, OutageAt = At(6), Steps = steps, Error = "restore failed" };
+        var checks = DrillAnalysis.Checks(DrillScenario.Of(DrillScenarioKind.LoseMaster), run);
+        var restore = Assert.Single(checks, c => c.Name == "restore finished");
+        Assert.False(restore.Passed);
+        Assert.Equal("step 7 (StartEtcd on master-2) failed", restore.Detail);
+
+        var ok = DrillAnalysis.Checks(DrillScenario.Of(DrillScenarioKind.LoseMaster), run with { Steps = [steps[0], steps[1], steps[2] with { Error = null }], Error = null });
+        Assert.Equal("restore member master-2 --replace in 23.0 s", Assert.Single(ok, c => c.Name == "restore finished").Detail);
+    }
+}
