@@ -23,6 +23,10 @@ public sealed record RestoreContext(
     /// <summary>Steps the journal shows as begun before this run: a retry must clean up what a killed attempt left.</summary>
     public IReadOnlySet<int> BegunBefore { get; init; } = new HashSet<int>();
 
+    /// <summary>Steps of one group run at once (the default); false runs them in plan order, for a transcript
+    /// that is the same on every run.</summary>
+    public bool GroupsInParallel { get; init; } = true;
+
     public TimeSpan Poll => PollInterval ?? TimeSpan.FromSeconds(1);
 
     public IEtcdRuntime Runtime(string host) =>

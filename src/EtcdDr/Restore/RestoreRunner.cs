@@ -33,7 +33,11 @@ public sealed class RestoreRunner(RestoreContext context, RestoreJournal journal
             // Checks before for the whole group first: a problem on one host stops the group before any host acts.
             foreach (var step in batch)
                 await CheckBeforeAsync(step, ct).ConfigureAwait(false);
-            await Task.WhenAll(batch.Select(step => RunStepAsync(step, ct))).ConfigureAwait(false);
+            if (context.GroupsInParallel)
+                await Task.WhenAll(batch.Select(step => RunStepAsync(step, ct))).ConfigureAwait(false);
+            else
+                foreach (var step in batch)
+                    await RunStepAsync(step, ct).ConfigureAwait(false);
             i += batch.Count;
         }
         journal.Finished($"{steps.Count} steps done");

@@ -346,6 +346,8 @@ public sealed class FakeRestoreHost(FakeMaster master) : IRemoteHost
             ["install", "-d", "-m", _, var p] => Do(() => master.Paths[p] = "dir"),
             ["mv", "-f", "--", var a, var b] => Do(() => master.Move(a, b)),
             ["mv", "--", var a, var b] => Do(() => master.Move(a, b)),
+            ["mv", "-T", "--", var a, var b] => Do(() => master.Move(a, b)),
+            ["mkdir", "-p", "-m", _, var p] => Do(() => master.Paths[p] = "dir"),
             ["rm", "-rf", "--", var p] => Do(() => master.Move(p, "/dev/null/" + p)),
             ["cp", "-a", "--", var a, var b] => Do(() => master.Copy(a, b)),
             _ => new(127, "", $"{argv[0]}: not faked"),

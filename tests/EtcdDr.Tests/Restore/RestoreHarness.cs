@@ -25,8 +25,13 @@ public static class RestoreHarness
         IReadOnlyDictionary<string, string>? replace = null) =>
         new(strategy, snapshot, member, replace ?? new Dictionary<string, string>(), null, [], force, Stamp, HealthTimeoutSeconds: 5, CatchUpTimeoutSeconds: 5);
 
-    public static RestoreContext Context(RestorePlan plan, FakeRestoreWorld world, IReadOnlySet<int>? begun = null) =>
-        new(plan, world.Runtimes, world.Cluster, TimeProvider.System, PollInterval: TimeSpan.FromMilliseconds(1)) { BegunBefore = begun ?? new HashSet<int>() };
+    /// <param name="sequential">Run groups in plan order, so the transcript is the same on every run.</param>
+    public static RestoreContext Context(RestorePlan plan, FakeRestoreWorld world, IReadOnlySet<int>? begun = null, bool sequential = false) =>
+        new(plan, world.Runtimes, world.Cluster, TimeProvider.System, PollInterval: TimeSpan.FromMilliseconds(1))
+        {
+            BegunBefore = begun ?? new HashSet<int>(),
+            GroupsInParallel = !sequential,
+        };
 
     public static string PlanText(RestorePlan plan, IReadOnlyList<PreflightCheck>? preflight = null)
     {

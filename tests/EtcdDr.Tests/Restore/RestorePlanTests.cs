@@ -32,7 +32,7 @@ public class RestorePlanTests
         Assert.Empty(world.Transcript); // preflight only reads
 
         var journal = RestoreJournal.Create(dir.File("restore.journal"), plan, TimeProvider.System);
-        await new RestoreRunner(RestoreHarness.Context(plan, world), journal).RunAsync(0, default);
+        await new RestoreRunner(RestoreHarness.Context(plan, world, sequential: true), journal).RunAsync(0, default);
 
         var state = RestoreJournal.Read(journal.Path);
         Assert.True(state.IsFinished);
@@ -120,5 +120,23 @@ public class RestorePlanTests
         var changes = ConfigDiff.Changes(before, after, ["initial-cluster-state", "force-new-cluster"]);
         Assert.Equal([new ConfigChange("initial-cluster-state", "ETCD_INITIAL_CLUSTER_STATE=new", "ETCD_INITIAL_CLUSTER_STATE=existing"),
             new ConfigChange("force-new-cluster", null, "ETCD_FORCE_NEW_CLUSTER=true")], changes);
+    }
+
+    [Fact]
+    public async Task A_manifest_parked_by_hand_is_moved_to_the_runtimes_parking_place_first()
+    {
+        using var dir = new TempDir();
+        var world = RestoreHarness.WorldFor(RestoreStrategy.SnapshotAll, EtcdFlavor.Kubeadm);
+        var m2 = world.Masters["master-2"];
+        var parked = m2.Topology with { Notes = [HandParkedManifest.Note] };
+        var topology = world.Topologies.Select(t => t.Host == "master-2" ? parked : t).ToList();
+        m2.Paths[HandParkedManifest.Path] = "manifest";
+        var plan = RestorePlanner.Plan(RestoreHarness.Request(RestoreStrategy.SnapshotAll, RestoreHarness.Snapshot(dir)), topology, world.Runtimes);
+        var adopt = plan.Steps.Single(s => s.Kind == StepKind.AdoptParkedManifest);
+        Assert.Equal("master-2", adopt.Host);
+        Assert.True(adopt.Index < plan.Steps.First(s => s.Kind == StepKind.StopEtcd).Index);
+        await new RestoreRunner(RestoreHarness.Context(plan, world, sequential: true), RestoreJournal.Create(dir.File("j"), plan, TimeProvider.System)).RunAsync(0, default);
+        Assert.False(m2.Exists(HandParkedManifest.Path));
+        Assert.True(m2.Exists(EtcdDr.Restore.Steps.AdoptParkedManifestStep.Target));
     }
 }

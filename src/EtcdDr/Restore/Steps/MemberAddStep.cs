@@ -22,8 +22,24 @@ public sealed class MemberAddStep : IRestoreStep
         var members = await context.Cluster.MembersAsync(ct).ConfigureAwait(false);
         if (ClusterChecks.Find(members, step.Member!) is { } existing)
             return $"already a member ({existing.Id:x16}{(existing.IsLearner ? ", learner" : "")})";
-        var added = await context.Cluster.AddLearnerAsync(step.Member!.PeerUrl, ct).ConfigureAwait(false);
-        return $"added learner {added.Id:x16}";
+        // etcd refuses an add ("unhealthy cluster") until the leader has been connected to every voter for
+        // 5 s: right after the previous member's promote it says so. Ask again until the health timeout.
+        var deadline = context.Time.GetUtcNow() + TimeSpan.FromSeconds(context.Plan.Request.HealthTimeoutSeconds);
+        while (true)
+        {
+            try
+            {
+                var added = await context.Cluster.AddLearnerAsync(step.Member!.PeerUrl, ct).ConfigureAwait(false);
+                return $"added learner {added.Id:x16}";
+            }
+            catch (DrException ex) when (ex.Message.Contains("unhealthy cluster", StringComparison.OrdinalIgnoreCase) && context.Time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(context.Poll, context.Time, ct).ConfigureAwait(false);
+                // A lost answer may still have added it: look before asking again.
+                if (ClusterChecks.Find(await context.Cluster.MembersAsync(ct).ConfigureAwait(false), step.Member!) is { } late)
+                    return $"added ({late.Id:x16})";
+            }
+        }
     }
 
     public async Task<string?> CheckAfterAsync(PlanStep step, RestoreContext context, CancellationToken ct) =>
