@@ -214,7 +214,7 @@ public static class HtmlReport
             h.Append(CultureInfo.InvariantCulture, $"<polyline class=\"series\" points=\"{coords}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>");
             foreach (var (p, i) in series[s])
                 h.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(i):0.#}\" cy=\"{Y(p.RtoSeconds!.Value):0.#}\" r=\"4\" fill=\"{(p.Passed ? colour : FailedColour)}\"><title>{E($"{MarkdownReport.Time(p.StartedAt)} {p.Scenario} {p.Flavor}: RTO {MarkdownReport.Seconds(p.RtoSeconds)}, {(p.Passed ? "passed" : "FAILED")}")}</title></circle>");
-            h.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + 10 + s * 190}\" y=\"{height - 10}\" class=\"key\" fill=\"{colour}\">{E(series[s].Key)}</text>");
+            h.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + 10 + s % 4 * 235}\" y=\"{height - 22 + s / 4 % 2 * 14}\" class=\"key\" fill=\"{colour}\">{E(series[s].Key)}</text>");
         }
         h.Append("</svg></section>\n");
     }
