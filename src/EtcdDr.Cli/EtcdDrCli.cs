@@ -20,6 +20,7 @@ public static class EtcdDrCli
         root.Subcommands.Add(InventoryCommands.CreateDiscover(output, error));
         root.Subcommands.Add(ScheduleCommands.Create(output, error));
         root.Subcommands.Add(LabCommands.Create(output, error));
+        root.Subcommands.Add(Drill.DrillCommand.Create(output, error, env));
         root.Subcommands.Add(VersionCommand.Create(output));
         root.Subcommands.Add(KeyCommands.Create(output, error));
         root.Subcommands.Add(AgeCommands.CreateEncrypt(error, env));
