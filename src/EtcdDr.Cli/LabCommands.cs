@@ -15,8 +15,11 @@ public static class LabCommands
         lab.Subcommands.Add(CreateStatus(output, error));
         lab.Subcommands.Add(CreateBreak(output, error));
         lab.Subcommands.Add(CreateHeal(output, error));
+        lab.Subcommands.Add(CreateReplace(output, error));
         lab.Subcommands.Add(CreateInit(error));
         lab.Subcommands.Add(CreateSystemctl(output, error));
+        lab.Subcommands.Add(CreateCrictl(output, error));
+        lab.Subcommands.Add(CreateStandIn(error));
         return lab;
     }
 
@@ -39,14 +42,15 @@ public static class LabCommands
         var net = new Option<string>("--net") { Description = "first three octets of the loopback /24; master i gets NET.i", DefaultValueFactory = _ => LabSpec.DefaultNet };
         var sshPort = new Option<int>("--ssh-port") { Description = "port of every master's sshd (22 is often the host's own)", DefaultValueFactory = _ => LabSpec.DefaultSshPort };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for the masters and a healthy etcd", DefaultValueFactory = _ => 90 };
+        var noHostEtcdctl = new Option<bool>("--no-host-etcdctl") { Description = "kubeadm: no etcdctl or etcdutl in the masters' /usr/bin and /usr/local/bin, as on a real kubeadm node (pods with the etcd image still run them)" };
         var format = Output.CreateOption();
-        var command = new Command("up", "Build the lab: certificates, keys, per-master namespaces and files, sshd and etcd; waits until etcd is healthy and writes STATE/etcd-dr.yaml\n" +
+        var command = new Command("up", "Build the lab: certificates, keys, per-master namespaces and files, sshd and etcd (kubeadm: also stand-in kube-apiserver, controller-manager and scheduler static pods, which write lease keys to etcd every second, and a stand-in crictl); waits until etcd is healthy and writes STATE/etcd-dr.yaml\n" +
             "Exit codes: 0 up and healthy; 2 bad arguments or a missing program; 4 etcd did not become healthy; 5 not root, or a lab is already up");
-        foreach (var o in new Option[] { state, flavor, masters, net, sshPort, timeout, format })
+        foreach (var o in new Option[] { state, flavor, masters, net, sshPort, timeout, noHostEtcdctl, format })
             command.Options.Add(o);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
-            var spec = new LabSpec(parse.GetValue(state)!, parse.GetValue(flavor), parse.GetValue(masters), parse.GetValue(net)!, parse.GetValue(sshPort));
+            var spec = new LabSpec(parse.GetValue(state)!, parse.GetValue(flavor), parse.GetValue(masters), parse.GetValue(net)!, parse.GetValue(sshPort), parse.GetValue(noHostEtcdctl));
             var json = Output.IsJson(parse.GetValue(format));
             LabState built;
             try
@@ -103,7 +107,9 @@ public static class LabCommands
                     table.AddRow(m.Name, m.Address, YesNo(m.Init), YesNo(m.Sshd), Markup.Escape(m.Etcd), m.CutOff ? "[red]yes[/]" : "no", m.MemberId ?? "-",
                         m.MemberId is null ? "[red]" + Markup.Escape(m.Health) + "[/]" : Markup.Escape(m.Health));
                 console.Write(table);
-                console.WriteLine($"{report.Flavor} lab in {report.StateDirectory}; inventory {report.Inventory}");
+                console.WriteLine($"{report.Flavor} lab in {report.StateDirectory}; inventory {report.Inventory}" +
+                    (report.NoHostEtcdctl ? "; no etcdctl/etcdutl on the masters (--no-host-etcdctl)" : "") +
+                    string.Concat(report.Replaced.Select(r => $"; {r.Key} replaced, now at {r.Value}")));
             }
             return report.AllHealthy ? ExitCodes.Ok : ExitCodes.Partial;
         }));
@@ -147,6 +153,56 @@ public static class LabCommands
             await output.WriteLineAsync(await LabController.HealAsync(parse.GetValue(state)!, parse.GetValue(host)!, ct).ConfigureAwait(false)).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
+        return command;
+    }
+
+    private static Command CreateReplace(TextWriter output, TextWriter error)
+    {
+        var state = StateOption();
+        var host = new Option<string>("--host") { Description = "the lost master to replace (after `lab break lose-host`)", Required = true };
+        var address = new Option<string?>("--address") { Description = "its new address, NET.2 to NET.9 (default: the next host number after every address the lab has used)" };
+        var command = new Command("replace", "Bring up a fresh master with a lost master's name on a new address, waiting for a restore: the flavor's config files for the new address " +
+            "(kubeadm: etcd manifest parked at /etc/kubernetes/etcd.yaml, kubelet running; Kubespray: etcd.env and unit, etcd.service stopped and disabled), an empty /var/lib/etcd, " +
+            "and no PKI (no /etc/kubernetes/pki or kubeconfigs, no /etc/ssl/etcd/ssl). Rewrites STATE/etcd-dr.yaml and known_hosts\n" +
+            "Exit codes: 0 replaced; 2 bad arguments; 5 the master is not lost, or the address is taken");
+        command.Options.Add(host);
+        command.Options.Add(address);
+        command.Options.Add(state);
+        command.SetAction(Guarded.Action(error, async (parse, ct) =>
+        {
+            await output.WriteLineAsync(await LabController.ReplaceAsync(parse.GetValue(state)!, parse.GetValue(host)!, parse.GetValue(address), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Hidden: the stand-in crictl's client; /usr/local/bin/crictl in a kubeadm master execs it.</summary>
+    private static Command CreateCrictl(TextWriter output, TextWriter error)
+    {
+        var socket = new Option<string>("--socket") { Required = true };
+        var words = new Argument<string[]>("ARGS") { Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("crictl", "(internal) the lab's stand-in for crictl") { Hidden = true };
+        command.Options.Add(socket);
+        command.Arguments.Add(words);
+        command.SetAction(Guarded.Action(error, async (parse, ct) =>
+        {
+            var reply = await ControlChannel.SendAsync(parse.GetValue(socket)!, ["crictl", .. parse.GetValue(words) ?? []], TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+            await output.WriteAsync(reply.Stdout).ConfigureAwait(false);
+            await error.WriteAsync(reply.Stderr).ConfigureAwait(false);
+            return reply.Exit;
+        }));
+        return command;
+    }
+
+    /// <summary>Hidden: what the lab kubelet runs for the kube-apiserver, -controller-manager and -scheduler images.</summary>
+    private static Command CreateStandIn(TextWriter error)
+    {
+        var component = new Argument<string>("COMPONENT");
+        var flags = new Argument<string[]>("FLAGS") { Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("standin", "(internal) a stand-in control-plane component of a kubeadm lab master") { Hidden = true };
+        command.Arguments.Add(component);
+        command.Arguments.Add(flags);
+        command.SetAction(Guarded.Action(error, (parse, ct) => ControlPlaneStandIn.RunAsync(parse.GetValue(component)!, parse.GetValue(flags) ?? [], ct)));
         return command;
     }
 

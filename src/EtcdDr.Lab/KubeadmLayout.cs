@@ -9,7 +9,8 @@ namespace EtcdDr.Lab;
 /// </summary>
 public static class KubeadmLayout
 {
-    public const string Manifest = "/etc/kubernetes/manifests/etcd.yaml";
+    public const string ManifestsDirectory = "/etc/kubernetes/manifests";
+    public const string Manifest = ManifestsDirectory + "/etcd.yaml";
     private const string EmptyMap = "{}";
 
     public static void Write(LabSpec spec, LabMaster master, MasterPaths paths, LabPki pki)
@@ -26,7 +27,7 @@ public static class KubeadmLayout
 
         kubernetes.Issue(new LabCertificateRequest("kube-apiserver", LabCertificatePurpose.Server)
         {
-            IpAddresses = [IPAddress.Parse("10.96.0.1"), master.Address],
+            IpAddresses = [IPAddress.Parse("10.96.0.1"), .. LabPki.NetAddresses(master.Address)],
             DnsNames = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", master.Name],
         }).WriteFilesInto(pkiDir, "apiserver", legacy);
         kubernetes.IssueClient("kube-apiserver-kubelet-client", "kubeadm:cluster-admins").WriteFilesInto(pkiDir, "apiserver-kubelet-client", legacy);
@@ -54,7 +55,19 @@ public static class KubeadmLayout
             LabFiles.Write(paths.Inside("/etc/kubernetes/" + file), Kubeconfig(server, kubernetes.CertificatePem, user, credential), LabFiles.Private);
         }
 
-        LabFiles.Write(paths.Inside(Manifest), EtcdManifest(spec, master), LabFiles.Private);
+        WriteManifests(spec, master, paths, parkEtcd: false);
+    }
+
+    /// <summary>
+    /// The static pod manifests: etcd (in the manifests folder, or with <paramref name="parkEtcd"/>
+    /// parked at /etc/kubernetes/etcd.yaml so the kubelet does not start it: a replacement master
+    /// waiting for its restore) and the stand-in control plane.
+    /// </summary>
+    public static void WriteManifests(LabSpec spec, LabMaster master, MasterPaths paths, bool parkEtcd)
+    {
+        LabFiles.Write(paths.Inside(parkEtcd ? EtcdControl.ParkedManifest : Manifest), EtcdManifest(spec, master), LabFiles.Private);
+        foreach (var (file, text) in ControlPlaneManifests.All(master))
+            LabFiles.Write(paths.Inside(ManifestsDirectory + "/" + file), text, LabFiles.Private);
     }
 
     private static string Kubeconfig(string server, string caPem, string user, LabCertificate credential)

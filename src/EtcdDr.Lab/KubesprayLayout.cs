@@ -30,7 +30,12 @@ public static class KubesprayLayout
         pki.Etcd.Certificate.WriteFiles(Path.Combine(certDir, "ca.pem"), Path.Combine(certDir, "ca-key.pem"), PrivateKeyPemFormat.Legacy);
         foreach (var (name, cert) in certs)
             cert.WriteFiles(Path.Combine(certDir, name + ".pem"), Path.Combine(certDir, name + "-key.pem"), PrivateKeyPemFormat.Legacy);
+        WriteConfig(spec, master, paths);
+    }
 
+    /// <summary>Everything but the certificates: etcd.env, the unit, the binaries' links and etcdctl.sh.</summary>
+    public static void WriteConfig(LabSpec spec, LabMaster master, MasterPaths paths)
+    {
         LabFiles.Write(paths.Inside(EnvFile), EnvironmentFile(spec, master), LabFiles.Public);
         LabFiles.Write(paths.Inside(Unit), UnitFile, LabFiles.Public);
         LabFiles.Symlink(paths.Inside("/usr/local/bin/etcd"), LabTools.Require("etcd"));

@@ -37,7 +37,8 @@ public static class LabBreakKinds
 /// <param name="Health">"healthy", "leader" or the error the member's Status call gave.</param>
 public sealed record LabMasterStatus(string Name, string Address, bool Init, bool Sshd, string Etcd, bool CutOff, string? MemberId, bool IsLeader, string Health);
 
-public sealed record LabStatusReport(string StateDirectory, string Flavor, string Inventory, IReadOnlyList<LabMasterStatus> Masters)
+public sealed record LabStatusReport(string StateDirectory, string Flavor, string Inventory, IReadOnlyList<LabMasterStatus> Masters,
+    bool NoHostEtcdctl, IReadOnlyDictionary<string, string> Replaced)
 {
     public bool AllHealthy => Masters.All(m => m.Init && m.Sshd && m.MemberId is not null);
 }

@@ -60,22 +60,31 @@ public sealed record LabCgroup(string Mount, string LabFolderName)
         }
     }
 
-    /// <summary>SIGKILLs everything in the master's cgroup until it is empty, then removes the folder.</summary>
-    public async Task KillAndRemoveAsync(string master, CancellationToken ct)
+    /// <summary>
+    /// SIGKILLs everything in the master's cgroup until it is empty, then removes the folder;
+    /// returns how many processes it killed. <paramref name="spared"/> (the caller and its
+    /// ancestors, should someone run `lab down` from an ssh session into a master) are left alone.
+    /// </summary>
+    public async Task<int> KillAndRemoveAsync(string master, IReadOnlySet<int> spared, CancellationToken ct)
     {
         var folder = MasterFolder(master);
         if (!Directory.Exists(folder))
-            return;
+            return 0;
+        var killed = new HashSet<int>();
         for (var round = 0; round < 100; round++)
         {
-            var members = Members(folder);
+            var members = Members(folder).Where(p => !spared.Contains(p)).ToList();
             if (members.Count == 0)
                 break;
             foreach (var pid in members)
-                LabNative.Kill(pid, LabNative.SigKill);
+            {
+                if (LabNative.Kill(pid, LabNative.SigKill))
+                    killed.Add(pid);
+            }
             await Task.Delay(50, ct).ConfigureAwait(false);
         }
         TryRemove(folder);
+        return killed.Count;
     }
 
     public void RemoveLabFolder() => TryRemove(LabFolder);

@@ -99,6 +99,8 @@ public static class LabController
         File.Delete(Path.Combine(paths.ClientDirectory, "ca.key")); // the host side needs the CA certificate only
         pki.Etcd.IssueClient("etcd-dr-lab").WriteFiles(paths.ClientCert, paths.ClientCertKey);
         var kubesprayCerts = spec.Flavor == LabFlavor.Kubespray ? KubesprayLayout.IssueCertificates(spec, pki) : null;
+        if (spec.Flavor == LabFlavor.Kubeadm)
+            WriteBinMountPoints(paths);
         var knownHosts = new List<string>();
         foreach (var master in spec.Masters)
         {
@@ -113,6 +115,14 @@ public static class LabController
             knownHosts.Add(LabSsh.KnownHostsLine(master, spec.SshPort, hostKey));
         }
         await File.WriteAllLinesAsync(paths.KnownHosts, knownHosts, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>STATE/bin/etcd, etcdctl, etcdutl: empty files each init binds the host's binary onto.</summary>
+    private static void WriteBinMountPoints(LabPaths paths)
+    {
+        Directory.CreateDirectory(paths.BinDirectory);
+        foreach (var tool in PodRuntime.EtcdTools.Where(t => LabTools.Find(t) is not null))
+            LabFiles.Write(Path.Combine(paths.BinDirectory, tool), "", LabFiles.Executable);
     }
 
     private static async Task LaunchInitAsync(LabSpec spec, LabMaster master, CancellationToken ct)
@@ -130,6 +140,7 @@ public static class LabController
                      .. SelfInvocation.Argv(), "lab", "init", "--state", spec.StateDirectory, "--master", master.Name])
             info.ArgumentList.Add(a);
         info.Environment[LabMarker.Variable] = spec.StateDirectory;
+        info.Environment[LabMarker.MasterVariable] = master.Name;
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("ETCDCTL_", StringComparison.Ordinal) || k.StartsWith("ETCD_", StringComparison.Ordinal)).ToList())
             info.Environment.Remove(name);
         using var launcher = Process.Start(info) ?? throw new DrException("could not start setsid");
@@ -186,11 +197,11 @@ public static class LabController
         DialTimeout: dialTimeout ?? TimeSpan.FromSeconds(2),
         CallTimeout: TimeSpan.FromSeconds(3)));
 
-    private static void EnsurePortsFree(LabSpec spec)
+    private static void EnsurePortsFree(LabSpec spec, IEnumerable<LabMaster>? masters = null)
     {
-        foreach (var m in spec.Masters)
+        foreach (var m in masters ?? spec.Masters)
         {
-            foreach (var port in new[] { spec.SshPort, LabSpec.EtcdClientPort, LabSpec.EtcdPeerPort, LabSpec.EtcdMetricsPort })
+            foreach (var port in new[] { spec.SshPort, LabSpec.EtcdClientPort, LabSpec.EtcdPeerPort, LabSpec.EtcdMetricsPort, ControlPlaneManifests.SecurePort })
             {
                 try
                 {
@@ -227,8 +238,8 @@ public static class LabController
     // ---------------- down ----------------
 
     /// <summary>
-    /// Kills every process of the lab (its cgroups, then anything whose command line or inherited
-    /// marker names the state folder), removes the iptables chains and the cgroup folders, and
+    /// Kills every process of the lab (its cgroups, then anything carrying the lab's exact
+    /// environment markers or recorded as its init; never the caller or its ancestors), removes the iptables chains and the cgroup folders, and
     /// deletes the state folder. Works without lab.json and when run twice. The masters' mounts live
     /// only in their namespaces, which the kernel tears down with their last process.
     /// </summary>
@@ -241,13 +252,11 @@ public static class LabController
         var state = LabState.TryLoad(stateDirectory);
         var cgroup = LabCgroup.For(stateDirectory);
         var killed = 0;
+        var spared = LabProcessTable.SelfAndAncestors();
         if (cgroup is not null && Directory.Exists(cgroup.LabFolder))
         {
             foreach (var folder in Directory.GetDirectories(cgroup.LabFolder))
-            {
-                killed += LabCgroup.Members(folder).Count;
-                await cgroup.KillAndRemoveAsync(Path.GetFileName(folder), ct).ConfigureAwait(false);
-            }
+                killed += await cgroup.KillAndRemoveAsync(Path.GetFileName(folder), spared, ct).ConfigureAwait(false);
         }
         for (var round = 0; round < 50; round++)
         {
@@ -312,7 +321,8 @@ public static class LabController
                 await firewall.IsCutOffAsync(master, ct).ConfigureAwait(false),
                 status.Status is { } s ? EtcdIds.Format(s.Header.MemberId) : null, status.IsLeader, health));
         }
-        return new LabStatusReport(state.Spec.StateDirectory, state.Spec.Flavor.ToString().ToLowerInvariant(), state.Paths.Inventory, rows);
+        return new LabStatusReport(state.Spec.StateDirectory, state.Spec.Flavor.ToString().ToLowerInvariant(), state.Paths.Inventory, rows,
+            state.Spec.NoHostEtcdctl, state.Spec.Replaced ?? new Dictionary<string, string>());
     }
 
     // ---------------- break / heal ----------------
@@ -353,9 +363,9 @@ public static class LabController
             case LabBreakKind.LoseHost:
                 var mc = LabCgroup.For(spec.StateDirectory);
                 if (mc is not null)
-                    await mc.KillAndRemoveAsync(master.Name, ct).ConfigureAwait(false);
+                    await mc.KillAndRemoveAsync(master.Name, LabProcessTable.SelfAndAncestors(), ct).ConfigureAwait(false);
                 var paths = state.Paths.Master(master.Name);
-                foreach (var pid in LabProcessTable.FindLabProcesses(spec.StateDirectory).Where(p => LabProcessTable.CommandLine(p).Contains(paths.Root + "/", StringComparison.Ordinal)))
+                foreach (var pid in LabProcessTable.FindLabProcesses(spec.StateDirectory, master.Name))
                     LabNative.Kill(pid, LabNative.SigKill);
                 await new LabFirewall(spec.StateDirectory).HealAsync(master, mc, ct).ConfigureAwait(false);
                 await DeleteTreeAsync(paths.Root, ct).ConfigureAwait(false);
@@ -376,6 +386,86 @@ public static class LabController
             throw new DrException($"{master.Name} was lost (lose-host); only `lab down` and `lab up` bring it back", FailureKind.Refused);
         var started = await EtcdVerbAsync(state, master, ["start"], ct).ConfigureAwait(false);
         return $"{master.Name}: network restored; {started}";
+    }
+
+    // ---------------- replace ----------------
+
+    /// <summary>
+    /// A fresh master with a lost master's name on a new address, as a new VM would come: the
+    /// flavor's config files for the new address but etcd not running (kubeadm: the manifest parked
+    /// at /etc/kubernetes/etcd.yaml, kubelet running; Kubespray: etcd.service stopped and disabled),
+    /// an empty /var/lib/etcd, and no PKI at all (those come from the PKI archive during a restore).
+    /// lab.json, STATE/etcd-dr.yaml and known_hosts name the new address afterwards.
+    /// </summary>
+    public static async Task<string> ReplaceAsync(string stateDirectory, string host, string? address, TimeSpan timeout, CancellationToken ct)
+    {
+        RequireRoot();
+        var state = LabState.Load(Path.GetFullPath(stateDirectory));
+        var spec = state.Spec;
+        var old = spec.Master(host);
+        var paths = state.Paths.Master(old.Name);
+        if (ProcessIdentity.Read(paths.InitPid) is { IsAlive: true })
+            throw new DrException($"{old.Name} is running; only a lost master is replaced (`etcd-dr lab break lose-host --host {old.Name}` first)", FailureKind.Refused);
+        var newAddress = ChooseReplacementAddress(spec, old, address);
+        var replaced = new Dictionary<string, string>(spec.Replaced ?? new Dictionary<string, string>()) { [old.Name] = newAddress.ToString() };
+        var newSpec = spec with { Replaced = replaced };
+        var master = newSpec.Master(old.Name);
+        EnsurePortsFree(newSpec, [master]);
+
+        // Whatever lose-host left (nothing, normally) goes: a new VM starts from nothing.
+        await DeleteTreeAsync(paths.Root, ct).ConfigureAwait(false);
+        state = state with { Spec = newSpec };
+        state.Save();
+        MasterLayout.Write(newSpec, master, paths);
+        if (newSpec.Flavor == LabFlavor.Kubeadm)
+        {
+            KubeadmLayout.WriteManifests(newSpec, master, paths, parkEtcd: true);
+        }
+        else
+        {
+            KubesprayLayout.WriteConfig(newSpec, master, paths);
+            File.Delete(paths.Inside(MasterLayout.WantsDirectory + "/etcd.service")); // disabled
+        }
+        var hostKey = await LabSsh.CreateHostKeyAsync(master, paths, ct).ConfigureAwait(false);
+        LabSsh.WriteSshdConfig(newSpec, master, state.Paths, paths);
+        var knownHosts = File.ReadAllLines(state.Paths.KnownHosts).Where(l => !l.StartsWith(KnownHostsKey(old, spec.SshPort) + " ", StringComparison.Ordinal)).ToList();
+        knownHosts.Add(LabSsh.KnownHostsLine(master, spec.SshPort, hostKey));
+        await File.WriteAllLinesAsync(state.Paths.KnownHosts, knownHosts, ct).ConfigureAwait(false);
+
+        LabCgroup.For(newSpec.StateDirectory)?.Create([master.Name]);
+        await LaunchInitAsync(newSpec, master, ct).ConfigureAwait(false);
+        await WaitReadyAsync(paths, newSpec, master, timeout, ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(state.Paths.Inventory, InventoryFile.Serialize(InventoryFor(state)), ct).ConfigureAwait(false);
+        var waiting = newSpec.Flavor == LabFlavor.Kubeadm
+            ? $"etcd's manifest is parked at {EtcdControl.ParkedManifest}, the kubelet runs"
+            : "etcd.service is stopped and disabled";
+        return $"{master.Name} replaced: a fresh master at {master.Address} (was {old.Address}); {waiting}; /var/lib/etcd is empty and there is no PKI; " +
+               $"{state.Paths.Inventory} and known_hosts name the new address";
+    }
+
+    private static string KnownHostsKey(LabMaster master, int port) => port == 22 ? master.Address.ToString() : $"[{master.Address}]:{port}";
+
+    /// <summary>
+    /// --address, or the next host number after every address the lab's masters have (the lost one
+    /// included: its address belongs to a dead VM). Only NET.1-9, which every member certificate covers.
+    /// </summary>
+    public static System.Net.IPAddress ChooseReplacementAddress(LabSpec spec, LabMaster lost, string? address)
+    {
+        var others = spec.Masters.Where(m => m.Name != lost.Name).Select(m => m.Address).ToList();
+        if (address is null)
+        {
+            var highest = spec.Masters.Max(m => m.Address.GetAddressBytes()[3]);
+            if (highest >= LabSpec.MaxHostNumber)
+                throw new DrException($"no free address left in {spec.Net}.1-{LabSpec.MaxHostNumber} (the lab's certificates cover only those); give --address", FailureKind.Refused);
+            return System.Net.IPAddress.Parse($"{spec.Net}.{highest + 1}");
+        }
+        var prefix = spec.Net + ".";
+        if (!System.Net.IPAddress.TryParse(address, out var parsed) || !address.StartsWith(prefix, StringComparison.Ordinal)
+            || !int.TryParse(address[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture, out var hostNumber) || hostNumber is < 1 or > LabSpec.MaxHostNumber)
+            throw new DrException($"--address must be {prefix}1 to {prefix}{LabSpec.MaxHostNumber} (the lab's member certificates cover only those), not '{address}'", FailureKind.Usage);
+        if (others.Contains(parsed))
+            throw new DrException($"--address {address} belongs to another master of the lab", FailureKind.Refused);
+        return parsed;
     }
 
     private static async Task<string> EtcdVerbAsync(LabState state, LabMaster master, IReadOnlyList<string> words, CancellationToken ct)

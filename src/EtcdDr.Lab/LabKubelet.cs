@@ -1,31 +1,70 @@
 using EtcdDr.Topology;
 using System.Security.Cryptography;
 using System.Text;
+using YamlDotNet.RepresentationModel;
 
 namespace EtcdDr.Lab;
+
+/// <summary>One run of a pod's container, what `crictl ps`/`inspect`/`logs` show.</summary>
+public sealed class LabContainer(string id, string podSandboxId, string name, string? image, int attempt, SupervisedProcess process, string logFile, long logStart)
+{
+    public string Id { get; } = id;
+    public string PodSandboxId { get; } = podSandboxId;
+    public string Name { get; } = name;
+    public string? Image { get; } = image;
+    public int Attempt { get; } = attempt;
+    public SupervisedProcess Process { get; } = process;
+    public DateTimeOffset CreatedAt { get; } = process.StartedAt;
+    public string LogFile { get; } = logFile;
+    public long LogStart { get; } = logStart;
+    public long? LogEnd { get; private set; }
+    public DateTimeOffset? FinishedAt { get; private set; }
+    public int? ExitCode { get; private set; }
+    public bool Running => ExitCode is null;
+
+    public void MarkExited(int code, long logEnd)
+    {
+        LogEnd = logEnd;
+        FinishedAt = DateTimeOffset.UtcNow;
+        ExitCode = code;
+    }
+}
 
 /// <summary>
 /// The lab's stand-in for a container runtime: static pods as plain processes of the master's init.
 /// They outlive the kubelet, as containers do when kubelet stops, and a kubelet started again
-/// adopts them. The "image" is the host's binary of the same name (etcd -> /usr/bin/etcd); every
-/// hostPath volume maps to the same path, because the pod runs in the master's own mount namespace.
+/// adopts them. The "image" maps to a program: the etcd image's etcd, etcdctl and etcdutl to the
+/// host's binaries (through STATE/bin, which the init binds to them before it hides /usr/bin's
+/// tools with --no-host-etcdctl), kube-apiserver, kube-controller-manager and kube-scheduler to
+/// `etcd-dr lab standin`, anything else to the host program of that name. Every hostPath volume
+/// maps to the same path, because the pod runs in the master's own mount namespace.
 /// </summary>
-public sealed class PodRuntime(MasterPaths paths, IReadOnlyDictionary<string, string> baseEnvironment)
+public sealed class PodRuntime(MasterPaths paths, string binDirectory, IReadOnlyDictionary<string, string> baseEnvironment)
 {
     public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
+    public static readonly IReadOnlyList<string> EtcdTools = ["etcd", "etcdctl", "etcdutl"];
 
-    public sealed class Pod(string file, string hash, StaticPodManifest manifest)
+    /// <summary>Containers kept per pod: the current one and the last dead one, as kubelet's garbage collector keeps.</summary>
+    private const int KeptContainers = 2;
+
+    public sealed class Pod(string file, string hash, StaticPodManifest manifest, string restartPolicy)
     {
         public string File { get; } = file;
         public string Hash { get; } = hash;
         public StaticPodManifest Manifest { get; } = manifest;
-        public SupervisedProcess? Process { get; set; }
+        public string RestartPolicy { get; } = restartPolicy;
+        public string SandboxId { get; } = NewId();
+        public List<LabContainer> Containers { get; } = [];
+        public SupervisedProcess? Process => Containers.Count == 0 ? null : Containers[^1].Process;
         public TimeSpan Backoff { get; set; } = InitialBackoff;
         public DateTimeOffset NotBefore { get; set; }
         public int Restarts { get; set; }
         public bool Running => Process is { HasExited: false };
+
+        /// <summary>restartPolicy Never, or OnFailure after exit 0: the kubelet leaves the dead container be.</summary>
+        public bool Finished => Containers.Count > 0 && Containers[^1].ExitCode is { } code && (RestartPolicy == "Never" || RestartPolicy == "OnFailure" && code == 0);
     }
 
     public Dictionary<string, Pod> Pods { get; } = [];
@@ -37,20 +76,94 @@ public sealed class PodRuntime(MasterPaths paths, IReadOnlyDictionary<string, st
             return Pods.Values.FirstOrDefault(p => p.Manifest.ContainerName == containerName);
     }
 
+    /// <summary>Every container of every pod the runtime knows, oldest first.</summary>
+    public IReadOnlyList<(Pod Pod, LabContainer Container)> Containers()
+    {
+        lock (Sync)
+            return [.. Pods.Values.SelectMany(p => p.Containers.Select(c => (p, c))).OrderBy(x => x.c.CreatedAt)];
+    }
+
     public void Run(Pod pod)
     {
-        var command = pod.Manifest.Command;
-        var program = command[0].Contains('/', StringComparison.Ordinal) ? command[0] : LabTools.Require(command[0]);
+        var (program, arguments) = Resolve(pod.Manifest);
         var env = new Dictionary<string, string>(baseEnvironment);
+        if (IsEtcdImage(pod.Manifest.Image))
+            env["PATH"] = binDirectory + ":" + env.GetValueOrDefault("PATH", "/usr/bin:/bin");
         foreach (var (k, v) in pod.Manifest.Environment)
             env[k] = v;
-        pod.Process = SupervisedProcess.Start(program, command.Skip(1), env, paths.Log(pod.Manifest.ContainerName));
+        var log = paths.Log(pod.Manifest.ContainerName);
+        var logStart = LogLength(log);
+        var process = SupervisedProcess.Start(program, arguments, env, log);
+        var container = new LabContainer(NewId(), pod.SandboxId, pod.Manifest.ContainerName, pod.Manifest.Image,
+            pod.Containers.Count == 0 ? 0 : pod.Containers[^1].Attempt + 1, process, log, logStart);
+        process.Exited.ContinueWith(t => container.MarkExited(t.Result, LogLength(log)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        lock (Sync)
+        {
+            pod.Containers.Add(container);
+            while (pod.Containers.Count > KeptContainers)
+                pod.Containers.RemoveAt(0);
+        }
+    }
+
+    /// <summary>The program and arguments that stand in for the container's image and command.</summary>
+    public (string Program, IReadOnlyList<string> Arguments) Resolve(StaticPodManifest manifest)
+    {
+        var command = manifest.Command;
+        var name = Path.GetFileName(command[0]);
+        if (ControlPlaneManifests.Components.Contains(name))
+        {
+            var self = SelfInvocation.Argv();
+            return (self[0], [.. self.Skip(1), "lab", "standin", name, "--", .. command.Skip(1)]);
+        }
+        if (IsEtcdImage(manifest.Image) && EtcdTools.Contains(name))
+        {
+            var bound = Path.Combine(binDirectory, name);
+            if (File.Exists(bound) && new FileInfo(bound).Length > 0)
+                return (bound, [.. command.Skip(1)]);
+        }
+        return (command[0].Contains('/', StringComparison.Ordinal) ? command[0] : LabTools.Require(command[0]), [.. command.Skip(1)]);
+    }
+
+    /// <summary>registry.k8s.io/etcd:3.5.16-0, quay.io/coreos/etcd:v3.5.9, gcr.io/etcd-development/etcd@sha256:...</summary>
+    public static bool IsEtcdImage(string? image)
+    {
+        if (string.IsNullOrEmpty(image))
+            return false;
+        var repository = image.Split('@')[0];
+        var lastSegment = repository[(repository.LastIndexOf('/') + 1)..];
+        return lastSegment.Split(':')[0] == "etcd";
     }
 
     public static async Task StopAsync(Pod pod, CancellationToken ct)
     {
         if (pod.Process is { } p)
             await p.StopAsync(StopGrace, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>spec.restartPolicy of a pod manifest: Always (the default), OnFailure or Never.</summary>
+    public static string RestartPolicyOf(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode root
+            && root.Children.TryGetValue(new YamlScalarNode("spec"), out var spec) && spec is YamlMappingNode specMap
+            && specMap.Children.TryGetValue(new YamlScalarNode("restartPolicy"), out var policy) && policy is YamlScalarNode { Value: { } value })
+            return value;
+        return "Always";
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    private static long LogLength(string file)
+    {
+        try
+        {
+            return new FileInfo(file).Exists ? new FileInfo(file).Length : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 }
 
@@ -181,13 +294,15 @@ public sealed class KubeletUnit(string manifestsDirectory, PodRuntime runtime) :
                     Console.Error.WriteLine($"kubelet: cannot use {file}: {ex.Message}");
                     continue;
                 }
-                pod = new PodRuntime.Pod(file, hash, manifest);
+                pod = new PodRuntime.Pod(file, hash, manifest, PodRuntime.RestartPolicyOf(yaml));
                 lock (runtime.Sync)
                     runtime.Pods[file] = pod;
                 Console.Error.WriteLine($"kubelet: starting pod {manifest.PodName} from {file}");
                 runtime.Run(pod);
                 continue;
             }
+            if (pod.Finished)
+                continue; // restartPolicy Never (or OnFailure after success): run once, keep its exit code
             if (pod.Running)
             {
                 if (DateTimeOffset.UtcNow - pod.Process!.StartedAt > BackoffReset)

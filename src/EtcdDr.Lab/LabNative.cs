@@ -24,10 +24,26 @@ internal static partial class LabNative
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags, int mode);
 
+    [LibraryImport("libc", EntryPoint = "mknod", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int MknodNative(string path, uint mode, ulong device);
+
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
 
     public static bool IsRoot => GetEffectiveUserId() == 0;
+
+    /// <summary>
+    /// An overlayfs whiteout: a character device 0/0 in the upper layer hides the lower layer's
+    /// file of that name, so inside the overlay the file does not exist.
+    /// </summary>
+    public static void CreateWhiteout(string path)
+    {
+        const uint characterDevice = 0x2000; // S_IFCHR
+        if (File.Exists(path) || Directory.Exists(path))
+            File.Delete(path);
+        if (MknodNative(path, characterDevice, 0) != 0)
+            throw new InvalidOperationException($"mknod {path} c 0 0 failed: errno {Marshal.GetLastPInvokeError()}");
+    }
 
     /// <summary>Sends a signal; false when the process is gone (ESRCH) or not ours.</summary>
     public static bool Kill(int pid, int signal) => pid > 0 && KillNative(pid, signal) == 0;

@@ -11,7 +11,8 @@ namespace EtcdDr.Lab;
 /// STATE/masters/NAME/work/X      overlay work dirs
 /// STATE/masters/NAME/ssh/        host key and sshd_config
 /// STATE/masters/NAME/run/        init.pid, control.sock, ready, sshd.pid
-/// STATE/masters/NAME/log/        init.log, sshd.log, etcd.log
+/// STATE/masters/NAME/log/        init.log, sshd.log, etcd.log, kube-*.log (one per unit or pod)
+/// STATE/bin/                     etcd, etcdctl, etcdutl as the etcd image's programs (kubeadm)
 /// </code>
 /// </summary>
 public sealed record LabPaths(string Root)
@@ -28,6 +29,12 @@ public sealed record LabPaths(string Root)
     public string ClientCertKey => Path.Combine(ClientDirectory, "client.key");
     public string MastersDirectory => Path.Combine(Root, "masters");
 
+    /// <summary>
+    /// Empty files that each kubeadm master's init binds the host's etcd, etcdctl and etcdutl onto
+    /// (in its own mount namespace), before it may hide /usr/bin's: the etcd image's tools.
+    /// </summary>
+    public string BinDirectory => Path.Combine(Root, "bin");
+
     public MasterPaths Master(string name) => new(Path.Combine(MastersDirectory, name));
 }
 
@@ -37,6 +44,12 @@ public sealed record MasterPaths(string Root)
     /// <summary>The host folders each master overlays, and the name of their upper dir.</summary>
     public static readonly IReadOnlyList<(string Target, string Name)> Overlays =
         [("/etc", "etc"), ("/usr/local", "usr-local"), ("/var/lib", "var-lib")];
+
+    /// <summary>With --no-host-etcdctl: /usr/bin is overlaid too, its upper layer holding whiteouts.</summary>
+    public static readonly (string Target, string Name) UsrBin = ("/usr/bin", "usr-bin");
+
+    /// <summary>The programs --no-host-etcdctl hides in /usr/bin and /usr/local/bin.</summary>
+    public static readonly IReadOnlyList<string> HiddenTools = ["etcdctl", "etcdutl"];
 
     public string Upper(string name) => Path.Combine(Root, "upper", name);
     public string Work(string name) => Path.Combine(Root, "work", name);

@@ -35,13 +35,25 @@ public sealed class LabPki : IDisposable
 
     public static LabPki Create(LabFlavor flavor) => new(flavor);
 
-    /// <summary>An etcd serving/peer certificate for a master: its address, loopback and its names.</summary>
+    /// <summary>
+    /// An etcd serving/peer certificate for a master: every host number 1-9 of its net, loopback and
+    /// its names. A lab simplification (docs/lab.md): a real member certificate names only its own
+    /// address, but here `lab replace` moves a master to a new address of the net, and the restore
+    /// lays the lost master's certificates down there from the PKI archive; they must still be valid.
+    /// </summary>
     public LabCertificate IssueEtcdMember(LabMaster master, LabCertificatePurpose purpose) =>
         Etcd.Issue(new LabCertificateRequest(master.Name, purpose)
         {
-            IpAddresses = [master.Address, IPAddress.Loopback, IPAddress.IPv6Loopback],
+            IpAddresses = [.. NetAddresses(master.Address), IPAddress.Loopback, IPAddress.IPv6Loopback],
             DnsNames = [master.Name, "localhost"],
         });
+
+    /// <summary>NET.1 to NET.9 for the /24 of <paramref name="address"/>.</summary>
+    public static IEnumerable<IPAddress> NetAddresses(IPAddress address)
+    {
+        var bytes = address.GetAddressBytes();
+        return Enumerable.Range(1, LabSpec.MaxHostNumber).Select(i => new IPAddress([bytes[0], bytes[1], bytes[2], (byte)i]));
+    }
 
     public void Dispose()
     {

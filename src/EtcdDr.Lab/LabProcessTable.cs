@@ -56,18 +56,49 @@ public static class LabProcessTable
 
     public static string Environment(int pid) => ReadNulSeparated(pid, "environ", "\n");
 
-    /// <summary>
-    /// Live processes that belong to the lab in <paramref name="stateDirectory"/>: their command line
-    /// names the state folder (init, sshd -f), or they inherited the lab's marker variable (etcd and
-    /// everything else the masters start). Finds stragglers after a crash, without pid files.
-    /// </summary>
-    public static IReadOnlyList<int> FindLabProcesses(string stateDirectory)
+    /// <summary>The parent pid (field 4 of /proc/PID/stat), or null when the process is gone.</summary>
+    public static int? ParentPid(int pid)
     {
-        var marker = LabMarker.Variable + "=" + stateDirectory;
-        var self = System.Environment.ProcessId;
-        return [.. AllPids().Where(pid => pid != self && !IsZombie(pid) &&
-            (CommandLine(pid).Contains(stateDirectory, StringComparison.Ordinal)
-             || Environment(pid).Split('\n').Contains(marker, StringComparer.Ordinal)))];
+        var stat = ReadStat(pid);
+        if (stat is null)
+            return null;
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > 1 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var parent) ? parent : null;
+    }
+
+    /// <summary>
+    /// This process and every ancestor up to pid 1 (walking /proc/self's parent chain): whoever
+    /// called `lab down` (a shell, `timeout`, a test runner) is never the lab's, whatever its
+    /// command line or environment says.
+    /// </summary>
+    public static IReadOnlySet<int> SelfAndAncestors()
+    {
+        var spared = new HashSet<int> { 1 };
+        int? pid = System.Environment.ProcessId;
+        while (pid is > 1 && spared.Add(pid.Value))
+            pid = ParentPid(pid.Value);
+        return spared;
+    }
+
+    /// <summary>A snapshot of one live process, what <see cref="LabProcessSelection"/> decides on.</summary>
+    public static LabProcessInfo? Describe(int pid)
+    {
+        if (StartTicks(pid) is not { } ticks)
+            return null;
+        return new LabProcessInfo(pid, ParentPid(pid) ?? 0, ticks, IsZombie(pid), Environment(pid).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>
+    /// Live processes of the lab in <paramref name="stateDirectory"/> (only those of
+    /// <paramref name="master"/> when given), chosen by <see cref="LabProcessSelection"/>: the exact
+    /// markers the lab puts in every environment it starts, or a recorded pid with its start time.
+    /// Never this process or its ancestors. Finds stragglers after a crash, without lab.json.
+    /// </summary>
+    public static IReadOnlyList<int> FindLabProcesses(string stateDirectory, string? master = null)
+    {
+        var recorded = LabProcessSelection.RecordedInits(stateDirectory, master);
+        var processes = AllPids().Select(Describe).OfType<LabProcessInfo>();
+        return LabProcessSelection.Select(processes, stateDirectory, master, recorded, SelfAndAncestors());
     }
 
     private static string? ReadStat(int pid)
@@ -95,8 +126,13 @@ public static class LabProcessTable
     }
 }
 
-/// <summary>The environment variable every lab process inherits from its master's init.</summary>
+/// <summary>
+/// The environment variables every lab process inherits from its master's init: the exact state
+/// folder and the master's name. Both must be there: an operator who exports ETCD_DR_LAB_STATE to
+/// choose the default --state has it in every program their shell starts, but never the second.
+/// </summary>
 public static class LabMarker
 {
     public const string Variable = "ETCD_DR_LAB_STATE";
+    public const string MasterVariable = "ETCD_DR_LAB_MASTER";
 }

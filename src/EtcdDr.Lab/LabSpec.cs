@@ -24,8 +24,14 @@ public sealed record LabMaster(string Name, IPAddress Address)
 /// What `lab up` builds. Everything the lab creates lives under <see cref="StateDirectory"/>; the
 /// masters are 127.0.X.1..N where X comes from <see cref="Net"/>.
 /// </summary>
-public sealed record LabSpec(string StateDirectory, LabFlavor Flavor, int MasterCount, string Net, int SshPort)
+/// <param name="NoHostEtcdctl">kubeadm only: etcdctl and etcdutl hidden inside the masters, as on a real kubeadm node.</param>
+/// <param name="Replaced">Masters replaced by `lab replace` on a new address: name -> address.</param>
+public sealed record LabSpec(string StateDirectory, LabFlavor Flavor, int MasterCount, string Net, int SshPort,
+    bool NoHostEtcdctl = false, IReadOnlyDictionary<string, string>? Replaced = null)
 {
+    /// <summary>The host numbers every member certificate covers (NET.1-9): see <see cref="LabPki.IssueEtcdMember"/>.</summary>
+    public const int MaxHostNumber = 9;
+
     public const int EtcdClientPort = 2379;
     public const int EtcdPeerPort = 2380;
     public const int EtcdMetricsPort = 2381;
@@ -39,7 +45,8 @@ public sealed record LabSpec(string StateDirectory, LabFlavor Flavor, int Master
 
     [JsonIgnore]
     public IReadOnlyList<LabMaster> Masters =>
-        [.. Enumerable.Range(1, MasterCount).Select(i => new LabMaster($"master-{i}", IPAddress.Parse($"{Net}.{i}")))];
+        [.. Enumerable.Range(1, MasterCount).Select(i => $"master-{i}")
+            .Select(name => new LabMaster(name, IPAddress.Parse(Replaced?.GetValueOrDefault(name) ?? $"{Net}.{name["master-".Length..]}")))];
 
     public LabMaster Master(string name) =>
         Masters.FirstOrDefault(m => m.Name == name)
@@ -60,6 +67,8 @@ public sealed record LabSpec(string StateDirectory, LabFlavor Flavor, int Master
             yield return "--net 127.0.0 would put a master on 127.0.0.1, which the host itself uses";
         if (SshPort is < 1 or > 65535)
             yield return $"--ssh-port {SshPort} is not a TCP port";
+        if (NoHostEtcdctl && Flavor != LabFlavor.Kubeadm)
+            yield return "--no-host-etcdctl is for the kubeadm flavor (Kubespray installs etcdctl on the host)";
         if (!Path.IsPathRooted(StateDirectory))
             yield return $"--state must be an absolute path, not '{StateDirectory}'";
         else if (Path.GetFullPath(StateDirectory) == "/")

@@ -23,7 +23,7 @@ public static class MasterInit
 
         if (state.CgroupRoot is { } cgroup)
             LabCgroup.Join(Path.Combine(cgroup, masterName));
-        await MountAsync(paths, ct).ConfigureAwait(false);
+        await MountAsync(state, paths, ct).ConfigureAwait(false);
         LabNative.SetHostName(master.Name);
         await File.WriteAllTextAsync(paths.InitPid, ProcessIdentity.Of(Environment.ProcessId)!.Serialize(), ct).ConfigureAwait(false);
 
@@ -33,8 +33,10 @@ public static class MasterInit
             ["LANG"] = "C.UTF-8",
             ["HOME"] = "/root",
             [LabMarker.Variable] = stateDirectory,
+            [LabMarker.MasterVariable] = masterName,
         };
-        var runtime = new PodRuntime(paths, environment);
+        var runtime = new PodRuntime(paths, state.Paths.BinDirectory, environment);
+        var crictl = new LabCrictl(runtime);
         var kubelet = new KubeletUnit("/etc/kubernetes/manifests", runtime);
         var services = new ServiceManager(paths, environment, kubelet);
         var etcd = new EtcdControl(state.Spec.Flavor, services, kubelet, runtime);
@@ -43,6 +45,7 @@ public static class MasterInit
         {
             ["systemctl", .. var rest] => services.SystemctlAsync(rest, token),
             ["etcd", .. var rest] => etcd.HandleAsync(rest, token),
+            ["crictl", .. var rest] => Task.FromResult(crictl.Handle(rest)),
             ["ping"] => Task.FromResult(new ControlReply(0, "pong\n")),
             _ => Task.FromResult(new ControlReply(2, "", $"unknown request {string.Join(' ', words)}\n")),
         }, ct);
@@ -63,9 +66,24 @@ public static class MasterInit
         return 0;
     }
 
-    private static async Task MountAsync(MasterPaths paths, CancellationToken ct)
+    private static async Task MountAsync(LabState state, MasterPaths paths, CancellationToken ct)
     {
         var mount = LabTools.Require("mount");
+        // The etcd image's programs, bound from the host before anything may hide them (STATE/bin).
+        if (state.Spec.Flavor == LabFlavor.Kubeadm)
+        {
+            foreach (var tool in PodRuntime.EtcdTools)
+            {
+                var bound = Path.Combine(state.Paths.BinDirectory, tool);
+                if (File.Exists(bound) && LabTools.Find(tool) is { } host)
+                    await RunAsync(mount, ["--bind", host, bound], ct).ConfigureAwait(false);
+            }
+        }
+        if (state.Spec.NoHostEtcdctl)
+        {
+            var (target, name) = MasterPaths.UsrBin;
+            await RunAsync(mount, ["-t", "overlay", "overlay", "-o", $"lowerdir={target},upperdir={paths.Upper(name)},workdir={paths.Work(name)}", target], ct).ConfigureAwait(false);
+        }
         foreach (var (target, name) in MasterPaths.Overlays)
             await RunAsync(mount, ["-t", "overlay", "overlay", "-o", $"lowerdir={target},upperdir={paths.Upper(name)},workdir={paths.Work(name)}", target], ct).ConfigureAwait(false);
         // A machine of its own has its own /run (and sshd wants /run/sshd, which the host may lack).

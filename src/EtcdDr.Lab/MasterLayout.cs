@@ -13,6 +13,7 @@ public static class MasterLayout
     public const string WantsDirectory = "/etc/systemd/system/multi-user.target.wants";
     public const string KubeletUnit = "/etc/systemd/system/kubelet.service";
     public const string StandInSystemctl = "/usr/local/bin/systemctl";
+    public const string StandInCrictl = "/usr/local/bin/crictl";
 
     public static void Write(LabSpec spec, LabMaster master, MasterPaths paths)
     {
@@ -43,6 +44,31 @@ public static class MasterLayout
         File.SetUnixFileMode(data, LabFiles.PrivateDirectory);
 
         LabFiles.Write(paths.Inside(StandInSystemctl), SystemctlScript(spec, master, paths), LabFiles.Executable);
+        if (spec.Flavor == LabFlavor.Kubeadm)
+            LabFiles.Write(paths.Inside(StandInCrictl), CrictlScript(spec, master, paths), LabFiles.Executable);
+        if (spec.NoHostEtcdctl)
+            WriteWhiteouts(paths);
+    }
+
+    /// <summary>--no-host-etcdctl: whiteouts for etcdctl and etcdutl in /usr/bin and /usr/local/bin, as on a real kubeadm node.</summary>
+    private static void WriteWhiteouts(MasterPaths paths)
+    {
+        Directory.CreateDirectory(paths.Upper(MasterPaths.UsrBin.Name));
+        Directory.CreateDirectory(paths.Work(MasterPaths.UsrBin.Name));
+        Directory.CreateDirectory(paths.Inside("/usr/local/bin"));
+        foreach (var tool in MasterPaths.HiddenTools)
+        {
+            LabNative.CreateWhiteout(Path.Combine(paths.Upper(MasterPaths.UsrBin.Name), tool));
+            LabNative.CreateWhiteout(paths.Inside("/usr/local/bin/" + tool));
+        }
+    }
+
+    /// <summary>The stand-in crictl (kubeadm): like systemctl, a script that asks the init over the control socket.</summary>
+    private static string CrictlScript(LabSpec spec, LabMaster master, MasterPaths paths)
+    {
+        var argv = string.Join(' ', SelfInvocation.Argv().Select(Quote));
+        return $"#!/bin/sh\n# etcd-dr lab stand-in for crictl on {master.Name} ({spec.Flavor}); see docs/lab.md\n" +
+               $"exec {argv} lab crictl --socket {Quote(paths.ControlSocket)} -- \"$@\"\n";
     }
 
     /// <summary>
