@@ -28,6 +28,14 @@ internal static class AgeCliIO
         IsStd(path) ? env.OpenStandardInput() : new FileStream(path!, FileMode.Open, FileAccess.Read, FileShare.Read, FileBuffer, FileOptions.SequentialScan);
 
     /// <summary>
+    /// encrypt/decrypt read their input once, front to back, so a FIFO or a process substitution
+    /// works as with age; its open waits for the writer in a way Ctrl-C ends (a blocking open of a
+    /// FIFO with no writer could not be interrupted).
+    /// </summary>
+    public static async Task<Stream> OpenInputAsync(string? path, CliEnvironment env, CancellationToken ct) =>
+        IsStd(path) ? env.OpenStandardInput() : await EtcdDr.Snapshots.InputFile.OpenSequentialAsync(path!, FileBuffer, ct).ConfigureAwait(false);
+
+    /// <summary>
     /// Runs <paramref name="write"/> against stdout or an atomic temporary file renamed into place on
     /// success; on any failure the temporary file is deleted and the output path is untouched.
     /// </summary>

@@ -60,7 +60,7 @@ public static class AgeCommands
             throw new DrException("refusing to write binary ciphertext to a terminal: use -o FILE, -a for armored text, or redirect stdout", FailureKind.Usage);
         var recipients = await AgeCliIO.RecipientsAsync(options.Recipients, options.RecipientFiles, options.Passphrase, options.PassphraseFile,
             options.WorkFactor, env, cancellationToken).ConfigureAwait(false);
-        var input = AgeCliIO.OpenInput(options.Input, env);
+        var input = await AgeCliIO.OpenInputAsync(options.Input, env, cancellationToken).ConfigureAwait(false);
         await using (input.ConfigureAwait(false))
         {
             await AgeCliIO.WriteOutputAsync(options.Output, options.Force, env, sink =>
@@ -76,7 +76,7 @@ public static class AgeCommands
     {
         var identities = await AgeCliIO.IdentitiesAsync(options.IdentityFiles, options.Passphrase, options.PassphraseFile,
             options.MaxWorkFactor, env, cancellationToken).ConfigureAwait(false);
-        var input = AgeCliIO.OpenInput(options.Input, env);
+        var input = await AgeCliIO.OpenInputAsync(options.Input, env, cancellationToken).ConfigureAwait(false);
         await using (input.ConfigureAwait(false))
         {
             // The header (key, MAC) is checked before the output is even created. Copying is

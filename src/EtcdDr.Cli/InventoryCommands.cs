@@ -7,6 +7,9 @@ namespace EtcdDr.Cli;
 /// <summary>`etcd-dr inventory check` and `etcd-dr discover`.</summary>
 public static class InventoryCommands
 {
+    /// <summary>ssh logins `inventory check --connect` runs at once.</summary>
+    public const int ParallelConnections = 16;
+
     public static Command CreateInventory(TextWriter output, TextWriter error)
     {
         var inventory = new Command("inventory", "Check an inventory: etcd-dr.yaml, or Kubespray's hosts.yaml / INI");
@@ -26,27 +29,43 @@ public static class InventoryCommands
             var missing = InventoryChecks.MissingFiles(remote.Inventory);
             foreach (var problem in missing)
                 await error.WriteLineAsync($"etcd-dr: {parse.GetValue(options.Inventory)}: {problem}").ConfigureAwait(false);
-            var rows = new List<(string Name, string Address, string Result)>();
+            var hosts = remote.Hosts.ToList();
+            var masters = remote.Inventory.Masters.ToDictionary(m => m.Name, StringComparer.Ordinal);
+            var results = new string?[hosts.Count];
             var unreachable = 0;
-            foreach (var host in remote.Hosts)
+            if (parse.GetValue(connect))
             {
-                var master = remote.Inventory.Master(host.Name);
-                var result = "not checked (add --connect)";
-                if (parse.GetValue(connect))
+                try
                 {
-                    try
-                    {
-                        var id = await host.RunAsync(["id", "-un"], RemoteRunOptions.Root, ct).ConfigureAwait(false);
-                        result = id.ExitCode == 0 ? $"ok (root commands run as {id.Stdout.Trim()})" : $"login ok, `id` failed: {id.Stderr.Trim()}";
-                    }
-                    catch (RemoteException ex)
-                    {
-                        unreachable++;
-                        result = $"{ex.Failure}: {ex.Message}";
-                    }
+                    // In parallel, but bounded: 5,000 hosts one at a time took minutes, all at once
+                    // would be 5,000 ssh processes.
+                    await Parallel.ForEachAsync(Enumerable.Range(0, hosts.Count), new ParallelOptions { MaxDegreeOfParallelism = ParallelConnections, CancellationToken = ct },
+                        async (i, token) =>
+                        {
+                            try
+                            {
+                                var id = await hosts[i].RunAsync(["id", "-un"], RemoteRunOptions.Root, token).ConfigureAwait(false);
+                                results[i] = id.ExitCode == 0 ? $"ok (root commands run as {id.Stdout.Trim()})" : $"login ok, `id` failed: {id.Stderr.Trim()}";
+                            }
+                            catch (RemoteException ex)
+                            {
+                                Interlocked.Increment(ref unreachable);
+                                results[i] = $"{ex.Failure}: {ex.Message}";
+                            }
+                        }).ConfigureAwait(false);
                 }
-                rows.Add((master.Name, $"{master.Address}{(master.Port is { } p ? ":" + p : "")}", result));
+                finally
+                {
+                    // Closing the connections one at a time took as long as opening them did.
+                    await Parallel.ForEachAsync(hosts, new ParallelOptions { MaxDegreeOfParallelism = ParallelConnections },
+                        async (host, _) => await host.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
+                }
             }
+            var rows = hosts.Select((host, i) =>
+            {
+                var master = masters[host.Name];
+                return (master.Name, Address: $"{master.Address}{(master.Port is { } p ? ":" + p : "")}", Result: results[i] ?? "not checked (add --connect)");
+            }).ToList();
             if (Output.IsJson(parse.GetValue(format)))
             {
                 Output.WriteJson(output, new { remote.Inventory.Cluster, masters = rows.Select(r => new { r.Name, r.Address, r.Result }) });
@@ -71,7 +90,7 @@ public static class InventoryCommands
     {
         var options = new InventoryOptionsCli();
         var format = Output.CreateOption();
-        var discover = new Command("discover", "Read how etcd runs on each master: flavor, member name, data dir, URLs, certificates, etcd version, etcdctl/etcdutl, kubelet\n" +
+        var discover = new Command("discover", "Read how etcd runs on each master: flavor, member name, data dir (on the host; the pod's path too when it differs), URLs, certificates, etcd version, etcdctl/etcdutl, kubelet, and notes\n" +
             "Exit codes: 0 every master discovered; 6 some failed; 4 none");
         options.AddTo(discover);
         discover.Options.Add(format);
@@ -96,11 +115,18 @@ public static class InventoryCommands
                         table.AddRow(Markup.Escape(d.Master.Name), "[red]error[/]", Markup.Escape(d.Error!.Message), "", "", "", "", "", "", "", "");
                         continue;
                     }
-                    table.AddRow(Markup.Escape(t.Host), t.Flavor.ToString(), Markup.Escape(t.MemberName), t.EtcdVersion ?? "?", Markup.Escape(t.DataDir),
+                    // The host path is what a restore moves aside; the pod's own path only when it differs.
+                    var dataDir = t.PodDataDir is { } inside && inside != t.DataDir ? $"{t.DataDir} (in pod: {inside})" : t.DataDir;
+                    table.AddRow(Markup.Escape(t.Host), t.Flavor.ToString(), Markup.Escape(t.MemberName), t.EtcdVersion ?? "?", Markup.Escape(dataDir),
                         Markup.Escape(string.Join(",", t.ClientUrls)), Markup.Escape(string.Join(",", t.PeerUrls)), Tool(t.Etcdctl), Tool(t.Etcdutl),
                         t.HasKubelet ? t.KubeletState ?? "present" : "none", Markup.Escape(t.Certs.ClientCert ?? "-"));
                 }
                 console.Write(table);
+                foreach (var t in found.Select(d => d.Topology).OfType<EtcdDr.Topology.MasterTopology>())
+                {
+                    foreach (var note in t.Notes)
+                        output.WriteLine($"note: {t.Host}: {note}");
+                }
             }
             return found.All(d => d.Error is not null) ? ExitCodes.Unreachable : found.Any(d => d.Error is not null) ? ExitCodes.Partial : ExitCodes.Ok;
         }));

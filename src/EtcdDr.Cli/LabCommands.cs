@@ -9,7 +9,7 @@ public static class LabCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var lab = new Command("lab", "A local lab: N masters on loopback addresses with namespaces, sshd and TLS etcd, kubeadm or Kubespray style (needs root)");
+        var lab = new Command("lab", "A local lab: N masters on loopback addresses with namespaces, sshd and TLS etcd, kubeadm (with stand-in control-plane pods and crictl) or Kubespray style (needs root)");
         lab.Subcommands.Add(CreateUp(output, error));
         lab.Subcommands.Add(CreateDown(output, error));
         lab.Subcommands.Add(CreateStatus(output, error));
@@ -63,7 +63,7 @@ public static class LabCommands
                 throw;
             }
             if (json)
-                Output.WriteJson(output, new { state = built.Paths.Root, inventory = built.Paths.Inventory, flavor = built.Spec.Flavor, masters = built.Spec.Masters.Select(m => new { m.Name, address = m.Address.ToString(), m.ClientUrl }), client = new { ca = built.Paths.ClientCa, cert = built.Paths.ClientCert, key = built.Paths.ClientCertKey } });
+                Output.WriteJson(output, new { state = built.Paths.Root, inventory = built.Paths.Inventory, flavor = built.Spec.Flavor, noHostEtcdctl = built.Spec.NoHostEtcdctl, masters = built.Spec.Masters.Select(m => new { m.Name, address = m.Address.ToString(), m.ClientUrl }), client = new { ca = built.Paths.ClientCa, cert = built.Paths.ClientCert, key = built.Paths.ClientCertKey } });
             else
                 await output.WriteLineAsync(LabController.UsageText(built)).ConfigureAwait(false);
             return ExitCodes.Ok;
@@ -74,7 +74,8 @@ public static class LabCommands
     private static Command CreateDown(TextWriter output, TextWriter error)
     {
         var state = StateOption();
-        var command = new Command("down", "Kill every process of the lab, remove its iptables rules and cgroups, delete the state folder; safe after a crash and when run twice");
+        var command = new Command("down", "Kill every process of the lab, remove its iptables rules and cgroups, delete the state folder; safe after a crash and when run twice. " +
+            "A process is the lab's by its cgroup, the exact ETCD_DR_LAB_STATE and ETCD_DR_LAB_MASTER markers, or a recorded init pid, never by its command line; the caller and its ancestors are spared");
         command.Options.Add(state);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
@@ -160,7 +161,7 @@ public static class LabCommands
     {
         var state = StateOption();
         var host = new Option<string>("--host") { Description = "the lost master to replace (after `lab break lose-host`)", Required = true };
-        var address = new Option<string?>("--address") { Description = "its new address, NET.2 to NET.9 (default: the next host number after every address the lab has used)" };
+        var address = new Option<string?>("--address") { Description = "its new address, NET.1 to NET.9, which the member certificates cover (default: the next host number after every address the lab has used)" };
         var command = new Command("replace", "Bring up a fresh master with a lost master's name on a new address, waiting for a restore: the flavor's config files for the new address " +
             "(kubeadm: etcd manifest parked at /etc/kubernetes/etcd.yaml, kubelet running; Kubespray: etcd.env and unit, etcd.service stopped and disabled), an empty /var/lib/etcd, " +
             "and no PKI (no /etc/kubernetes/pki or kubeconfigs, no /etc/ssl/etcd/ssl). Rewrites STATE/etcd-dr.yaml and known_hosts\n" +

@@ -20,7 +20,7 @@ public static class StatusCommand
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
             await using var access = await EtcdAccess.OpenAsync(parse, connection, inventory, error, ct).ConfigureAwait(false);
-            using var client = new EtcdClient(access.Options);
+            using var client = new EtcdClient(connection.WithCredentials(access.Options, parse));
             var report = await ClusterStatus.GatherAsync(client, ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
                 Output.WriteJson(output, report);

@@ -101,9 +101,9 @@ public static class KubeadmLayout
     /// The manifest as kubeadm (1.29+) writes it, flags sorted as kubeadm sorts them. Two deliberate
     /// differences, because all lab masters share the host's network: --listen-client-urls has no
     /// https://127.0.0.1:2379 and --listen-metrics-urls uses the master's address instead of
-    /// 127.0.0.1, else the second master could not bind. The image names the etcd release
-    /// kubeadm would pull; the lab kubelet runs the host's /usr/bin/etcd (3.4) in its place, which
-    /// accepts every flag here.
+    /// 127.0.0.1, else the second master could not bind. The image is tagged with the release the
+    /// lab kubelet really runs in its place (the host's /usr/bin/etcd, 3.4.23 on Debian 12), so
+    /// discovery's version is true; that etcd accepts every flag here.
     /// </summary>
     public static string EtcdManifest(LabSpec spec, LabMaster master) => $"""
         apiVersion: v1
@@ -140,7 +140,7 @@ public static class KubeadmLayout
             - --peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt
             - --snapshot-count=10000
             - --trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt
-            image: registry.k8s.io/etcd:3.5.16-0
+            image: registry.k8s.io/etcd:{LabTools.EtcdVersion()}-0
             imagePullPolicy: IfNotPresent
             livenessProbe:
               failureThreshold: 8

@@ -66,7 +66,7 @@ public static class KubesprayLayout
     /// ETCDCTL_ENDPOINTS on the master's own address for the same reason.
     /// </summary>
     public static string EnvironmentFile(LabSpec spec, LabMaster master) => $"""
-        # Environment file for etcd v3.4.23
+        # Environment file for etcd v{LabTools.EtcdVersion()}
         ETCD_DATA_DIR=/var/lib/etcd
         ETCD_ADVERTISE_CLIENT_URLS={master.ClientUrl}
         ETCD_INITIAL_ADVERTISE_PEER_URLS={master.PeerUrl}

@@ -87,6 +87,7 @@ public static class LabController
               etcd:       etcd-dr status --endpoints {endpoints} --cacert {p.ClientCa} --cert {p.ClientCert} --key {p.ClientCertKey}
               ssh:        ssh -i {p.ClientKey} -o UserKnownHostsFile={p.KnownHosts} -o StrictHostKeyChecking=yes -p {state.Spec.SshPort} root@{first.Address}
               faults:     etcd-dr lab break kill-etcd|stop-etcd|wipe-data|corrupt-data|lose-quorum|cut-off|lose-host --host {first.Name} --state {p.Root}
+              replace:    etcd-dr lab replace --host {first.Name} --state {p.Root}   (after lose-host: a fresh master on a new address)
               clean up:   etcd-dr lab down --state {p.Root}
             """;
     }
@@ -424,7 +425,9 @@ public static class LabController
         else
         {
             KubesprayLayout.WriteConfig(newSpec, master, paths);
-            File.Delete(paths.Inside(MasterLayout.WantsDirectory + "/etcd.service")); // disabled
+            // Disabled: no link of our own, and a whiteout over the host's (Debian's etcd-server
+            // enables its etcd.service there, and the master's /etc is an overlay on the host's).
+            LabNative.CreateWhiteout(paths.Inside(MasterLayout.WantsDirectory + "/etcd.service"));
         }
         var hostKey = await LabSsh.CreateHostKeyAsync(master, paths, ct).ConfigureAwait(false);
         LabSsh.WriteSshdConfig(newSpec, master, state.Paths, paths);

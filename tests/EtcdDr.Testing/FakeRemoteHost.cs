@@ -24,10 +24,19 @@ public sealed class FakeRemoteHost(string name) : IRemoteHost
         {
             ["ls", "-1d", "--", .. var paths] => new ProcessResult(paths.All(Files.ContainsKey) ? 0 : 2, string.Concat(paths.Where(Files.ContainsKey).Select(p => p + "\n")), ""),
             ["test", "-e", var path] => new ProcessResult(Files.ContainsKey(path) ? 0 : 1, "", ""),
+            ["head", "-c", var count, "--", var path] => Files.TryGetValue(path, out var content)
+                ? new ProcessResult(0, content[..Math.Min(content.Length, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture))], "")
+                : new ProcessResult(1, "", $"head: cannot open '{path}' for reading: No such file or directory"),
+            ["find", "-H", .. var args] when args is [.., "-maxdepth", "1", "-name", "*.conf"] => FindConf(args[..^4]),
             ["systemctl", ..] => new ProcessResult(4, "", "Unit not found."),
             _ => new ProcessResult(127, "", $"{argv[0]}: command not found"),
         });
     }
+
+    /// <summary>`find DIR... -maxdepth 1 -name '*.conf'` over the file map: directories are keys with children.</summary>
+    private ProcessResult FindConf(string[] dirs) => new(0, string.Concat(dirs.SelectMany(d => Files.Keys
+        .Where(f => f.StartsWith(d + "/", StringComparison.Ordinal) && !f[(d.Length + 1)..].Contains('/', StringComparison.Ordinal) && f.EndsWith(".conf", StringComparison.Ordinal))
+        .Order(StringComparer.Ordinal)).Select(f => f + "\n")), "");
 
     public async Task StreamOutAsync(IReadOnlyList<string> argv, RemoteRunOptions? options, Func<Stream, CancellationToken, Task> stdout, CancellationToken ct)
     {

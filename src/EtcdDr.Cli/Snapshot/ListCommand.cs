@@ -20,13 +20,17 @@ public static class ListCommand
         {
             await using var stores = new OpenedStores();
             var store = stores.Open(parse.GetValue(from)!);
-            var catalog = await SnapshotCatalog.ReadAsync(store, SnapshotCommands.RequireCluster(parse.GetValue(cluster), "list"), ct).ConfigureAwait(false);
+            var clusterName = SnapshotCommands.RequireCluster(parse.GetValue(cluster), "list");
+            var catalog = await SnapshotCatalog.ReadAsync(store, clusterName, ct).ConfigureAwait(false);
+            // The same notion as prune's unfinished uploads: data without a manifest plus the
+            // directory stores' hidden temporary files, so list shows what prune would delete.
+            var incomplete = await UnfinishedUploads.ListAsync(store, clusterName, catalog, ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
             {
                 Output.WriteJson(output, new
                 {
                     snapshots = catalog.Snapshots.Select(s => new { s.Key, s.CreatedAt, s.Revision, s.Size, s.Encrypted, s.Verified, s.Problem }),
-                    incomplete = catalog.Incomplete,
+                    incomplete,
                     catalog.Problems,
                 });
             }
@@ -37,8 +41,8 @@ public static class ListCommand
                     table.AddRow($"{s.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}", s.Revision.ToString(), StatusCommand.Bytes(s.Size), s.Encrypted ? "yes" : "NO", s.Verified ? "yes" : "[red]NO[/]", Markup.Escape(s.Key));
                 var console = Tables.ConsoleFor(output);
                 console.Write(table);
-                foreach (var o in catalog.Incomplete)
-                    console.WriteLine($"incomplete upload (no manifest, not a snapshot): {o.Key}");
+                foreach (var o in incomplete)
+                    console.WriteLine($"incomplete upload (no manifest, not a snapshot; prune deletes it once older than --unfinished-older-than): {o.Key}");
                 foreach (var p in catalog.Problems)
                     console.WriteLine($"problem: {p}");
             }

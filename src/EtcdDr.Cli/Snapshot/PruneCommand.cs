@@ -70,7 +70,7 @@ public static class PruneCommand
 
     private static TimeSpan Fail(System.CommandLine.Parsing.ArgumentResult result)
     {
-        result.AddError($"'{result.Tokens.Single().Value}' is not a duration: use e.g. 90m, 24h or 7d");
+        result.AddError(Durations.Problem(result.Tokens.Single().Value));
         return default;
     }
 }

@@ -41,6 +41,8 @@ public static class SaveCommand
                 // operator believing a copy went where it did not.
                 if (parse.GetValue(file) is not null || (parse.GetValue(to) ?? []).Length > 0)
                     throw new DrException("--config takes its destinations from the config file; drop -o/--to, or add them to 'destinations'", FailureKind.Usage);
+                if (parse.GetValue(connection.User) is not null || parse.GetValue(connection.PasswordFile) is not null)
+                    throw new DrException("--config takes the etcd user from the config file; drop --user/--password-file, or set etcd.user and etcd.passwordFile", FailureKind.Usage);
                 return await RunScheduledAsync(configPath, parse.GetValue(onlyIfLeader), output, error, parse.GetValue(format), ct).ConfigureAwait(false);
             }
             if (parse.GetValue(file) is null && (parse.GetValue(to) ?? []).Length == 0)
@@ -55,7 +57,7 @@ public static class SaveCommand
             StoreDestination.RequireOneUsable(destinations);
 
             var encryption = await keys.EncryptionAsync(parse, access.Recipients, env, ct).ConfigureAwait(false);
-            using var client = new EtcdClient(access.Options);
+            using var client = new EtcdClient(connection.WithCredentials(access.Options, parse));
             var saver = new SnapshotSaver(client, TimeProvider.System);
             var request = new SnapshotSaveRequest(destinations, encryption);
             var result = await ProgressDisplay.RunAsync("snapshot", progress => saver.SaveAsync(request, progress, error, ct)).ConfigureAwait(false);

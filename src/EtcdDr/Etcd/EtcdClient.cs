@@ -17,12 +17,14 @@ public sealed class EtcdClient : IDisposable
 
     private readonly GrpcChannel _channel;
     private readonly EtcdConnectionOptions _options;
+    private readonly EtcdAuthTokens _auth;
     private int _preferred;
 
     public EtcdClient(EtcdConnectionOptions options, TimeProvider? time = null)
     {
         _options = options;
         _channel = new GrpcChannel(options, time);
+        _auth = new EtcdAuthTokens(_channel, options);
     }
 
     public IReadOnlyList<Uri> Endpoints => _options.Endpoints;
@@ -114,7 +116,7 @@ public sealed class EtcdClient : IDisposable
     // ---- Maintenance ----
 
     public Task<StatusResponse> StatusAsync(Uri endpoint, CancellationToken ct) =>
-        _channel.UnaryAsync(endpoint, Maintenance + "Status", new StatusRequest(), StatusResponse.Parser, _options.EffectiveCallTimeout, ct);
+        UnaryAsync(endpoint, Maintenance + "Status", new StatusRequest(), StatusResponse.Parser, _options.EffectiveCallTimeout, ct);
 
     /// <summary>Status of every endpoint at once; a failed endpoint gives its error instead.</summary>
     public async Task<IReadOnlyList<EndpointStatus>> StatusAllAsync(CancellationToken ct)
@@ -149,19 +151,24 @@ public sealed class EtcdClient : IDisposable
         AnyAsync(Maintenance + "Alarm", new AlarmRequest { Action = AlarmRequest.Types.AlarmAction.Deactivate, MemberID = memberId, Alarm = alarm }, AlarmResponse.Parser, idempotent: true, ct);
 
     public Task<HashKVResponse> HashKVAsync(Uri endpoint, long revision, CancellationToken ct) =>
-        _channel.UnaryAsync(endpoint, Maintenance + "HashKV", new HashKVRequest { Revision = revision }, HashKVResponse.Parser, _options.EffectiveCallTimeout, ct);
+        UnaryAsync(endpoint, Maintenance + "HashKV", new HashKVRequest { Revision = revision }, HashKVResponse.Parser, _options.EffectiveCallTimeout, ct);
 
     /// <summary>Defragmenting blocks the member for a while; the deadline is generous on purpose.</summary>
     public Task<DefragmentResponse> DefragmentAsync(Uri endpoint, CancellationToken ct) =>
-        _channel.UnaryAsync(endpoint, Maintenance + "Defragment", new DefragmentRequest(), DefragmentResponse.Parser, TimeSpan.FromMinutes(5), ct);
+        UnaryAsync(endpoint, Maintenance + "Defragment", new DefragmentRequest(), DefragmentResponse.Parser, TimeSpan.FromMinutes(5), ct);
 
     /// <summary>
     /// Opens the snapshot stream of one member. The concatenated blobs are the bbolt file followed
     /// by the SHA-256 of everything before it (DESIGN.md section 4); the caller checks that.
     /// </summary>
     public Task<GrpcServerStream> OpenSnapshotAsync(Uri endpoint, CancellationToken ct) =>
-        _channel.ServerStreamAsync(endpoint, Maintenance + "Snapshot", new SnapshotRequest(),
-            headersTimeout: _options.EffectiveCallTimeout, idleTimeout: _options.EffectiveStreamIdleTimeout, ct);
+        _auth.CallAsync(endpoint, Maintenance + "Snapshot", token => _channel.ServerStreamAsync(endpoint, Maintenance + "Snapshot", new SnapshotRequest(),
+            headersTimeout: _options.EffectiveCallTimeout, idleTimeout: _options.EffectiveStreamIdleTimeout, token, ct), ct);
+
+    /// <summary>Every call goes through here: the endpoint's auth token when credentials are set.</summary>
+    private Task<TResponse> UnaryAsync<TResponse>(Uri endpoint, string method, IMessage request, MessageParser<TResponse> parser, TimeSpan deadline, CancellationToken ct)
+        where TResponse : IMessage<TResponse> =>
+        _auth.CallAsync(endpoint, method, token => _channel.UnaryAsync(endpoint, method, request, parser, deadline, token, ct), ct);
 
     // ---- fail-over ----
 
@@ -176,7 +183,7 @@ public sealed class EtcdClient : IDisposable
             var index = (start + i) % count;
             try
             {
-                var response = await _channel.UnaryAsync(_options.Endpoints[index], method, request, parser, _options.EffectiveCallTimeout, ct).ConfigureAwait(false);
+                var response = await UnaryAsync(_options.Endpoints[index], method, request, parser, _options.EffectiveCallTimeout, ct).ConfigureAwait(false);
                 Volatile.Write(ref _preferred, index);
                 return response;
             }

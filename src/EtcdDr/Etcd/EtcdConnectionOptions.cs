@@ -20,6 +20,8 @@ namespace EtcdDr.Etcd;
 /// 64 KiB to 4 MiB; see docs/benchmarks.md.</param>
 /// <param name="ConnectVia">Endpoint authority ("10.0.0.11:2379") to the address actually dialled
 /// (an SSH tunnel's local end). The URL, and so TLS name checking, stays that of the member.</param>
+/// <param name="Credentials">An etcd user and password for a cluster with authentication enabled;
+/// the client authenticates once per endpoint and sends the token with every call.</param>
 public sealed record EtcdConnectionOptions(
     IReadOnlyList<Uri> Endpoints,
     EtcdTls? Tls = null,
@@ -27,7 +29,8 @@ public sealed record EtcdConnectionOptions(
     TimeSpan? CallTimeout = null,
     TimeSpan? StreamIdleTimeout = null,
     int Http2StreamWindow = 1024 * 1024,
-    IReadOnlyDictionary<string, System.Net.DnsEndPoint>? ConnectVia = null)
+    IReadOnlyDictionary<string, System.Net.DnsEndPoint>? ConnectVia = null,
+    EtcdCredentials? Credentials = null)
 {
     public TimeSpan EffectiveDialTimeout => DialTimeout ?? TimeSpan.FromSeconds(5);
     public TimeSpan EffectiveCallTimeout => CallTimeout ?? TimeSpan.FromSeconds(5);

@@ -71,7 +71,7 @@ public sealed class GrpcChannel : IDisposable
     /// call's deadline and looking like a member that took the request and went quiet.
     /// </summary>
     public async Task<TResponse> UnaryAsync<TResponse>(Uri endpoint, string method, IMessage request,
-        MessageParser<TResponse> parser, TimeSpan deadline, CancellationToken ct)
+        MessageParser<TResponse> parser, TimeSpan deadline, string? authToken, CancellationToken ct)
         where TResponse : IMessage<TResponse>
     {
         var name = EtcdConnectionOptions.Name(endpoint);
@@ -80,7 +80,7 @@ public sealed class GrpcChannel : IDisposable
         timeout.CancelAfter(limit);
         try
         {
-            using var call = await StartAsync(endpoint, method, request, deadline, ct, timeout.Token).ConfigureAwait(false);
+            using var call = await StartAsync(endpoint, method, request, deadline, authToken, ct, timeout.Token).ConfigureAwait(false);
             var first = await call.ReadMessageAsync(timeout.Token).ConfigureAwait(false)
                 ?? throw call.StatusOrMissing("the server sent no response message");
             var response = ParseReply(parser, first, method, name);
@@ -118,7 +118,7 @@ public sealed class GrpcChannel : IDisposable
     /// bounded by <paramref name="idleTimeout"/>.
     /// </summary>
     public async Task<GrpcServerStream> ServerStreamAsync(Uri endpoint, string method, IMessage request,
-        TimeSpan headersTimeout, TimeSpan idleTimeout, CancellationToken ct)
+        TimeSpan headersTimeout, TimeSpan idleTimeout, string? authToken, CancellationToken ct)
     {
         var limit = headersTimeout + _dialTimeout;
         // Disposed, never cancelled, once the headers are in: the stream's own reads take over.
@@ -126,7 +126,7 @@ public sealed class GrpcChannel : IDisposable
         headers.CancelAfter(limit);
         try
         {
-            var call = await StartAsync(endpoint, method, request, deadline: null, ct, headers.Token).ConfigureAwait(false);
+            var call = await StartAsync(endpoint, method, request, deadline: null, authToken, ct, headers.Token).ConfigureAwait(false);
             call.IdleTimeout = idleTimeout;
             return call;
         }
@@ -141,8 +141,9 @@ public sealed class GrpcChannel : IDisposable
 
     /// <param name="callerCt">The caller's own cancellation: only it means "interrupted".</param>
     /// <param name="ct">The caller's token linked with our deadline.</param>
+    /// <param name="authToken">etcd's auth token (from Auth.Authenticate), sent as the "token" metadata header.</param>
     private async Task<GrpcServerStream> StartAsync(Uri endpoint, string method, IMessage request, TimeSpan? deadline,
-        CancellationToken callerCt, CancellationToken ct)
+        string? authToken, CancellationToken callerCt, CancellationToken ct)
     {
         var name = EtcdConnectionOptions.Name(endpoint);
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, method))
@@ -157,6 +158,8 @@ public sealed class GrpcChannel : IDisposable
         message.Headers.TryAddWithoutValidation("te", "trailers");
         if (deadline is { } d)
             message.Headers.TryAddWithoutValidation("grpc-timeout", GrpcTimeout.Format(d));
+        if (authToken is { Length: > 0 })
+            message.Headers.TryAddWithoutValidation("token", authToken);
 
         HttpResponseMessage response;
         try

@@ -28,6 +28,9 @@ public static class InventoryFile
 
     public static Inventory Parse(string yaml, string source)
     {
+        if (IsEmpty(yaml))
+            throw new DrException($"{source}: the file is empty; an inventory names a cluster and its masters (see etcd-dr.yaml in the README)", FailureKind.Usage);
+        YamlAliasGuard.Check(yaml, source);
         InventoryDocument doc;
         try
         {
@@ -45,6 +48,10 @@ public static class InventoryFile
         }
         return doc.ToInventory();
     }
+
+    /// <summary>Nothing but blank lines, comments and document markers.</summary>
+    public static bool IsEmpty(string text) =>
+        text.Split('\n').Select(l => l.Trim()).All(l => l.Length == 0 || l[0] == '#' || l is "---" or "...");
 
     public static Inventory Load(string path)
     {
@@ -68,8 +75,8 @@ public static class InventoryFile
         {
             if (string.IsNullOrWhiteSpace(Cluster))
                 yield return ("", "'cluster' is missing");
-            else if (!Cluster.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-                yield return ("cluster", $"cluster name '{Cluster}' may hold only letters, digits, '-', '_' and '.'");
+            else if (InventoryValidation.ClusterProblem(Cluster) is { } clusterProblem)
+                yield return ("cluster", $"cluster name '{Cluster}' {clusterProblem}");
             if (Masters is null || Masters.Count == 0)
                 yield return ("masters", "'masters' lists no host");
             for (var i = 0; i < (Masters?.Count ?? 0); i++)
@@ -80,11 +87,23 @@ public static class InventoryFile
                     yield return (at, $"masters[{i}] has no name");
                 if (string.IsNullOrWhiteSpace(m.Address))
                     yield return (at, $"masters[{i}] ({m.Name}) has no address");
+                else if (InventoryValidation.AddressProblem(m.Address) is { } addressProblem)
+                    yield return ($"{at}.address", $"masters[{i}] ({m.Name}): address '{m.Address}' {addressProblem}");
+                if (m.Port is { } port && InventoryValidation.PortProblem(port) is { } portProblem)
+                    yield return ($"{at}.port", $"masters[{i}] ({m.Name}): port {portProblem}");
+                if (m.User is { } user && InventoryValidation.UserProblem(user) is { } userProblem)
+                    yield return ($"{at}.user", $"masters[{i}] ({m.Name}): user '{user}' {userProblem}");
                 if (m.EtcdClientUrl is { } url && !IsHttpUrl(url))
                     yield return ($"{at}.etcdClientUrl", $"masters[{i}] ({m.Name}): etcdClientUrl '{url}' is not an http:// or https:// URL");
             }
             foreach (var dup in (Masters ?? []).GroupBy(m => m.Name).Where(g => g.Count() > 1))
                 yield return ($"masters.{Masters!.FindLastIndex(m => m.Name == dup.Key)}", $"master name '{dup.Key}' appears {dup.Count()} times");
+            if (Ssh?.Port is { } sshPort && InventoryValidation.PortProblem(sshPort) is { } sshPortProblem)
+                yield return ("ssh.port", $"ssh.port {sshPortProblem}");
+            if (Ssh?.User is { } sshUser && InventoryValidation.UserProblem(sshUser) is { } sshUserProblem)
+                yield return ("ssh.user", $"ssh.user '{sshUser}' {sshUserProblem}");
+            if (Ssh?.ProxyJump is { } jump && InventoryValidation.ProxyJumpProblem(jump) is { } jumpProblem)
+                yield return ("ssh.proxyJump", $"ssh.proxyJump '{jump}': {jumpProblem}");
             if (Ssh?.Sudo is { } sudo && sudo is not ("auto" or "always" or "never"))
                 yield return ("ssh.sudo", $"ssh.sudo is '{sudo}'; use auto, always or never");
         }
@@ -94,15 +113,19 @@ public static class InventoryFile
 
         public Inventory ToInventory() => new(
             Cluster!,
-            new SshSettings(Ssh?.User, Ssh?.Port, Ssh?.IdentityFile, Ssh?.KnownHostsFile, Ssh?.ConfigFile, Ssh?.ProxyJump, Ssh?.Sudo ?? "auto"),
-            Masters!.Select(m => new MasterHost(m.Name!, m.Address!, m.Port, m.User, m.EtcdClientUrl, m.IdentityFile)).ToList(),
+            new SshSettings(Ssh?.User, Port(Ssh?.Port), Ssh?.IdentityFile, Ssh?.KnownHostsFile, Ssh?.ConfigFile, Ssh?.ProxyJump, Ssh?.Sudo ?? "auto"),
+            Masters!.Select(m => new MasterHost(m.Name!, m.Address!, Port(m.Port), m.User, m.EtcdClientUrl, m.IdentityFile)).ToList(),
             Backup is null ? null : new BackupSettings(Backup.Destinations, Backup.Recipients));
+
+        private static int? Port(string? text) => text is null ? null : InventoryValidation.ParsePort(text);
+
+        private static string? Text(int? port) => port?.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         public static InventoryDocument From(Inventory i) => new()
         {
             Cluster = i.Cluster,
-            Ssh = new SshDocument { User = i.Ssh.User, Port = i.Ssh.Port, IdentityFile = i.Ssh.IdentityFile, KnownHostsFile = i.Ssh.KnownHostsFile, ConfigFile = i.Ssh.ConfigFile, ProxyJump = i.Ssh.ProxyJump, Sudo = i.Ssh.Sudo },
-            Masters = i.Masters.Select(m => new MasterDocument { Name = m.Name, Address = m.Address, Port = m.Port, User = m.User, EtcdClientUrl = m.EtcdClientUrl, IdentityFile = m.IdentityFile }).ToList(),
+            Ssh = new SshDocument { User = i.Ssh.User, Port = Text(i.Ssh.Port), IdentityFile = i.Ssh.IdentityFile, KnownHostsFile = i.Ssh.KnownHostsFile, ConfigFile = i.Ssh.ConfigFile, ProxyJump = i.Ssh.ProxyJump, Sudo = i.Ssh.Sudo },
+            Masters = i.Masters.Select(m => new MasterDocument { Name = m.Name, Address = m.Address, Port = Text(m.Port), User = m.User, EtcdClientUrl = m.EtcdClientUrl, IdentityFile = m.IdentityFile }).ToList(),
             Backup = i.Backup is null ? null : new BackupDocument { Destinations = i.Backup.Destinations?.ToList(), Recipients = i.Backup.Recipients?.ToList() },
         };
     }
@@ -110,7 +133,9 @@ public static class InventoryFile
     private sealed class SshDocument
     {
         public string? User { get; set; }
-        public int? Port { get; set; }
+        // Text, range-checked in Problems(): an int here made 99999999999 an "Arithmetic operation
+        // resulted in an overflow" with no field name, and -1 pass.
+        public string? Port { get; set; }
         public string? IdentityFile { get; set; }
         public string? KnownHostsFile { get; set; }
         public string? ConfigFile { get; set; }
@@ -122,7 +147,7 @@ public static class InventoryFile
     {
         public string? Name { get; set; }
         public string? Address { get; set; }
-        public int? Port { get; set; }
+        public string? Port { get; set; }
         public string? User { get; set; }
         public string? EtcdClientUrl { get; set; }
         public string? IdentityFile { get; set; }

@@ -11,7 +11,12 @@ public static class InventoryLoader
     {
         if (!File.Exists(path))
             throw new DrException($"inventory {path} does not exist", FailureKind.Usage);
+        if (cluster is not null && InventoryValidation.ClusterProblem(cluster) is { } problem)
+            throw new DrException($"cluster name '{cluster}' {problem}", FailureKind.Usage);
         var text = File.ReadAllText(path);
+        // Before telling the formats apart: an empty file reads as an INI file without groups.
+        if (InventoryFile.IsEmpty(text))
+            throw new DrException($"inventory {path} is empty: write etcd-dr.yaml (a cluster and its masters) or give Kubespray's hosts.yaml", FailureKind.Usage);
         var trimmed = text.TrimStart();
         if (trimmed.StartsWith('[') || !LooksLikeYaml(trimmed))
             return KubesprayInventory.ParseIni(text, path, cluster ?? FolderName(path));
@@ -29,6 +34,6 @@ public static class InventoryLoader
     private static string FolderName(string path)
     {
         var name = new DirectoryInfo(Path.GetDirectoryName(Path.GetFullPath(path))!).Name;
-        return name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && name.Length > 0 ? name : "default";
+        return InventoryValidation.ClusterProblem(name) is null ? name : "default";
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using YamlDotNet.RepresentationModel;
 
 namespace EtcdDr.Remote;
@@ -22,6 +21,9 @@ public static class KubesprayInventory
         public Dictionary<string, List<string>> Hosts { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, List<string>> Children { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Where each host is first named, for file:line in messages about it.</summary>
+        public Dictionary<string, long> HostLines { get; } = new(StringComparer.Ordinal);
+
         public List<string> HostsOf(string group) => Hosts.TryGetValue(group, out var h) ? h : Hosts[group] = [];
 
         public Dictionary<string, string> VarsOf(Dictionary<string, Dictionary<string, string>> map, string key) =>
@@ -38,6 +40,8 @@ public static class KubesprayInventory
 
     public static Inventory ParseYaml(string text, string source, string cluster)
     {
+        // Before the tree is built: a recursive alias overflowed the stack, a fan-out one took minutes.
+        YamlAliasGuard.Check(text, source);
         var stream = new YamlStream();
         try
         {
@@ -50,19 +54,20 @@ public static class KubesprayInventory
         var all = Get(stream.Documents.FirstOrDefault()?.RootNode, "all") as YamlMappingNode
             ?? throw new DrException($"{source}: no top-level 'all:' group; is this a Kubespray hosts.yaml?", FailureKind.Usage);
         var parsed = new Parsed();
-        CollectGroup("all", all, parsed);
+        CollectGroup("all", all, parsed, source);
         return Build(parsed, source, cluster);
     }
 
-    private static void CollectGroup(string name, YamlMappingNode group, Parsed parsed)
+    private static void CollectGroup(string name, YamlMappingNode group, Parsed parsed, string source)
     {
         var members = parsed.HostsOf(name);
         if (Get(group, "hosts") is YamlMappingNode hosts)
         {
             foreach (var (key, value) in hosts.Children)
             {
-                var host = ((YamlScalarNode)key).Value!;
+                var host = Name(key, source);
                 members.Add(host);
+                parsed.HostLines.TryAdd(host, key.Start.Line);
                 CopyScalars(value, parsed.VarsOf(parsed.HostVars, host));
             }
         }
@@ -71,12 +76,16 @@ public static class KubesprayInventory
         {
             foreach (var (key, value) in children.Children)
             {
-                var child = ((YamlScalarNode)key).Value!;
+                var child = Name(key, source);
                 parsed.AddChild(name, child);
-                CollectGroup(child, value as YamlMappingNode ?? new YamlMappingNode(), parsed);
+                CollectGroup(child, value as YamlMappingNode ?? new YamlMappingNode(), parsed, source);
             }
         }
     }
+
+    private static string Name(YamlNode key, string source) =>
+        key is YamlScalarNode { Value: { } name } ? name
+        : throw new DrException($"{source}:{key.Start.Line}: a host or group name must be a plain value, not a list or mapping", FailureKind.Usage);
 
     private static void CopyScalars(YamlNode? node, Dictionary<string, string> into)
     {
@@ -128,6 +137,7 @@ public static class KubesprayInventory
             }
             var host = words[0];
             parsed.HostsOf(section).Add(host);
+            parsed.HostLines.TryAdd(host, lineNo);
             var vars = parsed.VarsOf(parsed.HostVars, host);
             foreach (var word in words.Skip(1))
             {
@@ -199,22 +209,32 @@ public static class KubesprayInventory
         var group = MasterGroups.FirstOrDefault(g => Members(parsed, g).Count > 0)
             ?? throw new DrException($"{source}: no host in an [etcd] or [kube_control_plane] group", FailureKind.Usage);
         var depth = Depths(parsed);
+        var membership = Memberships(parsed, depth.Keys);
         var masters = new List<MasterHost>();
+        var problems = new List<string>();
         foreach (var host in Members(parsed, group))
         {
-            var vars = EffectiveVars(parsed, depth, host);
+            var vars = EffectiveVars(parsed, depth, membership, host);
+            var at = $"{source}:{parsed.HostLines.GetValueOrDefault(host, 1)}: {host}";
             var address = First(vars, "ansible_host", "ansible_ssh_host") ?? vars.GetValueOrDefault("access_ip") ?? vars.GetValueOrDefault("ip") ?? host;
+            if (InventoryValidation.AddressProblem(address) is { } addressProblem)
+                problems.Add($"{at}: address '{address}' {addressProblem}");
             var portText = First(vars, "ansible_port", "ansible_ssh_port");
             int? port = null;
             if (portText is not null)
             {
-                port = int.TryParse(portText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsedPort) && parsedPort is > 0 and < 65536
-                    ? parsedPort
-                    : throw new DrException($"{source}: {host}: ansible_port '{portText}' is not a port number", FailureKind.Usage);
+                port = InventoryValidation.ParsePort(portText);
+                if (port is null)
+                    problems.Add($"{at}: ansible_port '{portText}' is not a port number (1-65535)");
             }
-            masters.Add(new MasterHost(host, address, port, First(vars, "ansible_user", "ansible_ssh_user"),
+            var user = First(vars, "ansible_user", "ansible_ssh_user");
+            if (user is not null && InventoryValidation.UserProblem(user) is { } userProblem)
+                problems.Add($"{at}: ansible_user '{user}' {userProblem}");
+            masters.Add(new MasterHost(host, address, port, user,
                 IdentityFile: First(vars, "ansible_ssh_private_key_file", "ansible_private_key_file")));
         }
+        if (problems.Count > 0)
+            throw new DrException(problems.Count <= 5 ? string.Join("; ", problems) : string.Join("; ", problems.Take(5)) + $"; and {problems.Count - 5} more", FailureKind.Usage);
         return new Inventory(cluster, new SshSettings(), masters);
     }
 
@@ -261,11 +281,16 @@ public static class KubesprayInventory
         return depth;
     }
 
+    /// <summary>Each group's hosts (children's included) as a set, computed once: asking per host
+    /// and group made a 5,000-host inventory quadratic in its size.</summary>
+    private static Dictionary<string, HashSet<string>> Memberships(Parsed parsed, IEnumerable<string> groups) =>
+        groups.Where(g => g != "all").ToDictionary(g => g, g => Members(parsed, g).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+
     /// <summary>all's vars, then every group the host is in by depth and name, then the host's own.</summary>
-    private static Dictionary<string, string> EffectiveVars(Parsed parsed, Dictionary<string, int> depth, string host)
+    private static Dictionary<string, string> EffectiveVars(Parsed parsed, Dictionary<string, int> depth, Dictionary<string, HashSet<string>> membership, string host)
     {
         var vars = new Dictionary<string, string>(parsed.GroupVars.GetValueOrDefault("all") ?? [], StringComparer.Ordinal);
-        var groups = depth.Keys.Where(g => g != "all" && Members(parsed, g).Contains(host))
+        var groups = membership.Where(m => m.Value.Contains(host)).Select(m => m.Key)
             .OrderBy(g => depth[g]).ThenBy(g => g, StringComparer.Ordinal);
         foreach (var g in groups)
         {

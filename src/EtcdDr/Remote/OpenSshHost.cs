@@ -15,34 +15,67 @@ public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? Connec
 /// (ControlMaster) so a runbook's hundred commands pay one handshake; host keys are checked
 /// strictly; privileged commands go through `sudo -n` when the user is not root.
 /// </summary>
-public sealed class OpenSshHost : IRemoteHost
+public sealed class OpenSshHost : ITunnelingHost
 {
     private readonly MasterHost _master;
     private readonly SshSettings _ssh;
     private readonly SshOptions _options;
-    private readonly string _controlDir;
+    private readonly Lock _controlDirLock = new();
+    private string? _controlDir;
+    private bool _disposed;
     private bool? _isRoot;
+
+    /// <summary>The environment ssh children inherit: <see cref="SshEnvironment"/>.</summary>
+    private readonly IReadOnlyList<string> _environment = SshEnvironment.AllowedNow();
 
     public OpenSshHost(MasterHost master, SshSettings ssh, SshOptions? options = null)
     {
+        // Checked here as well as when an inventory is read: a store URL's host or a host built in
+        // code reaches ssh's argument list the same way.
+        Refuse(master.Name, "address", InventoryValidation.AddressProblem(master.Address), master.Address);
+        if ((master.User ?? ssh.User) is { } user)
+            Refuse(master.Name, "user", InventoryValidation.UserProblem(user), user);
+        if (ssh.ProxyJump is { } jump)
+            Refuse(master.Name, "ProxyJump", InventoryValidation.ProxyJumpProblem(jump), jump);
+        if ((master.Port ?? ssh.Port) is { } port && port is < 1 or > 65535)
+            Refuse(master.Name, "port", "is not a port number (1-65535)", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _master = master;
         _ssh = ssh;
         _options = options ?? new SshOptions();
-        // A short private folder: the control socket's path must fit in a sockaddr_un (108 bytes).
-        _controlDir = Directory.CreateTempSubdirectory("etcd-dr-ssh-").FullName;
-        File.SetUnixFileMode(_controlDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private static void Refuse(string name, string what, string? problem, string value)
+    {
+        if (problem is not null)
+            throw new DrException($"{name}: {what} '{value}' {problem}", FailureKind.Usage);
     }
 
     public string Name => _master.Name;
 
-    /// <summary>The ssh argument list up to and including the destination.</summary>
+    /// <summary>
+    /// The folder for this host's ControlMaster socket, made on first use: a host that is never
+    /// connected to leaves nothing behind (`inventory check` of 5,000 hosts made 5,000 folders).
+    /// A short path: the socket's must fit in a sockaddr_un (108 bytes).
+    /// </summary>
+    private string ControlDir()
+    {
+        lock (_controlDirLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _controlDir ??= SshControlDirectory.Create();
+        }
+    }
+
+    /// <summary>The ssh argument list up to and including the destination, behind `--` so that
+    /// nothing after the options is ever read as one. Makes the control folder: this is what ssh
+    /// is about to be run with.</summary>
     public IReadOnlyList<string> SshArguments()
     {
         var args = new List<string>
         {
             "-o", "BatchMode=yes",
             "-o", "ControlMaster=auto",
-            "-o", $"ControlPath={_controlDir}/%C",
+            "-o", $"ControlPath={ControlDir()}/%C",
             "-o", "ControlPersist=120",
             "-o", "StrictHostKeyChecking=" + (_options.AcceptNewHostKeys ? "accept-new" : "yes"),
             "-o", $"ConnectTimeout={(int)(_options.ConnectTimeout ?? TimeSpan.FromSeconds(10)).TotalSeconds}",
@@ -63,7 +96,7 @@ public sealed class OpenSshHost : IRemoteHost
             args.AddRange(["-l", user]);
         if (_ssh.ProxyJump is { } jump)
             args.AddRange(["-J", jump]);
-        args.Add(_master.Address);
+        args.AddRange(["--", _master.Address]);
         return args;
     }
 
@@ -78,6 +111,7 @@ public sealed class OpenSshHost : IRemoteHost
             {
                 StandardInputBytes = options.Stdin,
                 Timeout = timeout,
+                InheritOnly = _environment,
             }, ct), ct).ConfigureAwait(false);
         if (await ClassifyAsync(result, options.Privileged, ct).ConfigureAwait(false) is { } failure)
             throw failure;
@@ -98,7 +132,7 @@ public sealed class OpenSshHost : IRemoteHost
         var timeout = options.Timeout ?? _options.EffectiveCommandTimeout;
         var tag = new RemoteRunTag();
         var result = await StoppedOnHostWhenInterrupted(argv, options.Privileged, tag, timeout, () =>
-            StreamingProcess.RunAsync("ssh", [.. SshArguments(), tag.Wrap(remote)], stdin, stdout, timeout, ct), ct).ConfigureAwait(false);
+            StreamingProcess.RunAsync("ssh", [.. SshArguments(), tag.Wrap(remote)], stdin, stdout, timeout, _environment, ct), ct).ConfigureAwait(false);
         if (await ClassifyAsync(result, options.Privileged, ct).ConfigureAwait(false) is { } failure)
             throw failure;
         if (result.ExitCode != 0)
@@ -136,7 +170,7 @@ public sealed class OpenSshHost : IRemoteHost
         try
         {
             var stop = await RemoteCommandAsync(tag.StopCommand(), privileged, CancellationToken.None).ConfigureAwait(false);
-            await ProcessRunner.RunAsync("ssh", [.. SshArguments(), stop], new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(10) }).ConfigureAwait(false);
+            await ProcessRunner.RunAsync("ssh", [.. SshArguments(), stop], new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(10), InheritOnly = _environment }).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or RemoteException or System.ComponentModel.Win32Exception)
         {
@@ -159,7 +193,7 @@ public sealed class OpenSshHost : IRemoteHost
         try
         {
             var check = await ProcessRunner.RunAsync("ssh", ["-O", "check", .. SshArguments()],
-                new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(5) }, ct).ConfigureAwait(false);
+                new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(5), InheritOnly = _environment }, ct).ConfigureAwait(false);
             return check.ExitCode == 0;
         }
         catch (TimeoutException)
@@ -204,7 +238,7 @@ public sealed class OpenSshHost : IRemoteHost
         var local = FreeLoopbackPort();
         var spec = $"127.0.0.1:{local}:{host}:{port}";
         var result = await ProcessRunner.RunAsync("ssh", ["-O", "forward", "-L", spec, .. SshArguments()],
-            new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(15) }, ct).ConfigureAwait(false);
+            new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(15), InheritOnly = _environment }, ct).ConfigureAwait(false);
         if (result.ExitCode != 0)
             throw new RemoteException(Name, RemoteFailure.Unreachable, $"could not open an SSH tunnel to {host}:{port}: {result.Stderr.Trim()}", result.ExitCode, result.Stderr);
         return new System.Net.DnsEndPoint("127.0.0.1", local);
@@ -217,20 +251,40 @@ public sealed class OpenSshHost : IRemoteHost
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Closes the shared connection and removes the control folder; nothing at all when
+    /// this host was never connected to. A second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
-        try
+        string? dir;
+        lock (_controlDirLock)
         {
-            // Close the shared connection now instead of leaving it for ControlPersist. The socket's
-            // name (%C) hashes host, port and user, so -O exit needs the same arguments as the
-            // commands that opened it, not just the address.
-            await ProcessRunner.RunAsync("ssh", ["-O", "exit", .. SshArguments()],
-                new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
+            if (_disposed)
+                return;
+            dir = _controlDir;
+            if (dir is null)
+            {
+                _disposed = true;
+                return;
+            }
         }
-        catch (Exception ex) when (ex is TimeoutException or System.ComponentModel.Win32Exception)
+        // A folder without a socket in it had no connection to close.
+        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any(e => Path.GetFileName(e) != SshControlDirectory.OwnerFile))
         {
-            // Nothing to close, or ssh is gone: the master exits on its own after ControlPersist.
+            try
+            {
+                // Close the shared connection now instead of leaving it for ControlPersist. The socket's
+                // name (%C) hashes host, port and user, so -O exit needs the same arguments as the
+                // commands that opened it, not just the address.
+                await ProcessRunner.RunAsync("ssh", ["-O", "exit", .. SshArguments()],
+                    new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(5), InheritOnly = _environment }).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or System.ComponentModel.Win32Exception)
+            {
+                // Nothing to close, or ssh is gone: the master exits on its own after ControlPersist.
+            }
         }
-        try { Directory.Delete(_controlDir, recursive: true); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        lock (_controlDirLock)
+            _disposed = true;
+        SshControlDirectory.Delete(dir);
     }
 }

@@ -28,6 +28,10 @@ public sealed record ProcessRunOptions
     /// <summary>Variables to set; a null value removes the variable from the inherited environment.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>When set, only inherited variables named here (or matching a "PREFIX*") are kept: a
+    /// child that needs little gets nothing else of ours (see <see cref="SshEnvironment"/>).</summary>
+    public IReadOnlyList<string>? InheritOnly { get; init; }
+
     /// <summary>Inherited variables whose names start with any of these are removed (e.g. "ETCDCTL_").</summary>
     public IReadOnlyList<string> RemoveEnvironmentPrefixes { get; init; } = [];
 
@@ -117,6 +121,8 @@ public static class ProcessRunner
 
     internal static void ApplyEnvironment(ProcessStartInfo startInfo, ProcessRunOptions options)
     {
+        if (options.InheritOnly is { } allowed)
+            SshEnvironment.Restrict(startInfo.Environment, allowed);
         foreach (var name in startInfo.Environment.Keys.ToList())
         {
             if (options.RemoveEnvironmentPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))

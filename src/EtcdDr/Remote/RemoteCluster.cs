@@ -15,23 +15,30 @@ public sealed record DiscoveredMaster(MasterHost Master, MasterTopology? Topolog
 /// </summary>
 public sealed class RemoteCluster : IAsyncDisposable
 {
-    private readonly Dictionary<string, OpenSshHost> _hosts;
+    private readonly Dictionary<string, IRemoteHost> _hosts;
 
     public Inventory Inventory { get; }
 
+    /// <summary>The masters over the system OpenSSH client.</summary>
     public RemoteCluster(Inventory inventory, SshOptions options, IReadOnlyCollection<string>? only = null)
+        : this(inventory, new OpenSshHostFactory(options), only)
+    {
+    }
+
+    /// <summary>The masters through <paramref name="factory"/>'s transport (recording fakes in tests).</summary>
+    public RemoteCluster(Inventory inventory, IRemoteHostFactory factory, IReadOnlyCollection<string>? only = null)
     {
         Inventory = inventory;
         var masters = only is { Count: > 0 } ? only.Select(inventory.Master).ToList() : inventory.Masters.ToList();
-        _hosts = masters.ToDictionary(m => m.Name, m => new OpenSshHost(m, inventory.Ssh, options), StringComparer.Ordinal);
+        _hosts = masters.ToDictionary(m => m.Name, m => factory.Create(m, inventory.Ssh), StringComparer.Ordinal);
     }
 
-    public IReadOnlyCollection<OpenSshHost> Hosts => _hosts.Values;
+    public IReadOnlyCollection<IRemoteHost> Hosts => _hosts.Values;
 
-    public OpenSshHost Host(string name) => _hosts[name];
+    public IRemoteHost Host(string name) => _hosts[name];
 
     public Task<IReadOnlyList<DiscoveredMaster>> DiscoverAsync(CancellationToken ct) =>
-        DiscoverAsync(_hosts.Values.Select(h => (Inventory.Master(h.Name), (IRemoteHost)h)).ToList(), ct);
+        DiscoverAsync(_hosts.Values.Select(h => (Inventory.Master(h.Name), h)).ToList(), ct);
 
     /// <summary>
     /// Discovers every master at once. Whatever goes wrong on one master (its SSH, a hung command,
@@ -103,7 +110,9 @@ public sealed class RemoteCluster : IAsyncDisposable
             endpoints.Add(url);
             if (forceTunnel || !await DialableAsync(url, ct).ConfigureAwait(false))
             {
-                var local = await _hosts[d.Master.Name].ForwardAsync(url.Host, url.Port, ct).ConfigureAwait(false);
+                var local = _hosts[d.Master.Name] is ITunnelingHost tunneling
+                    ? await tunneling.ForwardAsync(url.Host, url.Port, ct).ConfigureAwait(false)
+                    : throw new DrException($"{d.Master.Name}: {url.Host}:{url.Port} cannot be dialled from here and this master's transport opens no SSH tunnels", FailureKind.Unreachable);
                 via[$"{url.Host}:{url.Port}"] = local;
                 await log.WriteLineAsync($"{d.Master.Name}: {url.Host}:{url.Port} is reached through an SSH tunnel ({local.Host}:{local.Port})").ConfigureAwait(false);
             }

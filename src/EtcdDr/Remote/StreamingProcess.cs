@@ -8,8 +8,15 @@ namespace EtcdDr.Remote;
 /// </summary>
 public static class StreamingProcess
 {
+    public static Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments,
+        Func<Stream, CancellationToken, Task>? stdin, Func<Stream, CancellationToken, Task>? stdout, TimeSpan timeout, CancellationToken ct) =>
+        RunAsync(program, arguments, stdin, stdout, timeout, inheritOnly: null, ct);
+
+    /// <param name="inheritOnly">When set, the only inherited environment variables the child gets
+    /// (names, or prefixes ending in '*'); see <see cref="ProcessRunOptions.InheritOnly"/>.</param>
     public static async Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments,
-        Func<Stream, CancellationToken, Task>? stdin, Func<Stream, CancellationToken, Task>? stdout, TimeSpan timeout, CancellationToken ct)
+        Func<Stream, CancellationToken, Task>? stdin, Func<Stream, CancellationToken, Task>? stdout, TimeSpan timeout,
+        IReadOnlyList<string>? inheritOnly, CancellationToken ct)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -20,6 +27,8 @@ public static class StreamingProcess
         };
         foreach (var a in arguments)
             info.ArgumentList.Add(a);
+        if (inheritOnly is not null)
+            SshEnvironment.Restrict(info.Environment, inheritOnly);
         using var process = Process.Start(info) ?? throw new DrException($"could not start {program}", FailureKind.General);
         ChildProcessReaper.Track(process);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);

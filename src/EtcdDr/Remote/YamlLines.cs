@@ -18,6 +18,15 @@ public sealed class YamlLines
         var stream = new YamlStream();
         try
         {
+            // Building the tree from a recursive or fan-out alias never ends: no lines then.
+            YamlAliasGuard.Check(yaml, "");
+        }
+        catch (DrException)
+        {
+            return new YamlLines(null);
+        }
+        try
+        {
             stream.Load(new StringReader(yaml));
         }
         catch (YamlDotNet.Core.YamlException)

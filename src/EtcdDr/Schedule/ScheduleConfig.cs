@@ -16,7 +16,8 @@ namespace EtcdDr.Schedule;
 /// retention: { keepLast: 3, keepHourly: 24, keepDaily: 7, keepWeekly: 4, keepMonthly: 6 }
 /// lock: { file: /run/etcd-dr/snapshot.lock, waitSeconds: 0 }    # 0: skip when a run is going
 /// metrics: { textfile: /var/lib/node_exporter/textfile_collector/etcd_dr.prom }
-/// etcd: { root: / }                   # or endpoints/cacert/cert/key to override discovery
+/// etcd: { root: / }                   # or endpoints/cacert/cert/key to override discovery;
+///                                     # user + passwordFile when etcd has authentication enabled
 /// </code>
 /// </summary>
 public sealed record ScheduleConfig
@@ -60,6 +61,37 @@ public sealed record ScheduleConfig
         public string? Cacert { get; init; }
         public string? Cert { get; init; }
         public string? Key { get; init; }
+        /// <summary>etcd user for a cluster with authentication enabled; the password is read from
+        /// <see cref="PasswordFile"/> (never written in this file), else from ETCDCTL_PASSWORD.</summary>
+        public string? User { get; init; }
+        public string? PasswordFile { get; init; }
+
+        /// <summary>The configured etcd user, else ETCDCTL_USER/ETCDCTL_PASSWORD as etcdctl reads them.</summary>
+        public EtcdDr.Etcd.EtcdCredentials? Credentials(Func<string, string?>? env = null)
+        {
+            env ??= Environment.GetEnvironmentVariable;
+            string user;
+            string? password = null;
+            if (User is { } configured)
+            {
+                if (configured.Length == 0 || configured.Contains(':', StringComparison.Ordinal))
+                    throw new DrException("etcd.user must be a user name alone; put the password in the file etcd.passwordFile names", FailureKind.Usage);
+                user = configured;
+            }
+            else if (env("ETCDCTL_USER") is { Length: > 0 } fromEnv)
+                (user, password) = EtcdDr.Etcd.EtcdCredentials.SplitUserSpec(fromEnv);
+            else if (PasswordFile is not null)
+                throw new DrException("etcd.passwordFile needs etcd.user", FailureKind.Usage);
+            else
+                return null;
+            if (PasswordFile is { } file)
+                password = EtcdDr.Etcd.EtcdCredentials.ReadPasswordFile(file);
+            else if (password is null && env("ETCDCTL_PASSWORD") is { Length: > 0 } fromEnvPassword)
+                password = fromEnvPassword;
+            return password is null
+                ? throw new DrException($"no password for etcd user '{user}': set etcd.passwordFile in the config or ETCDCTL_PASSWORD", FailureKind.Usage)
+                : new EtcdDr.Etcd.EtcdCredentials(user, password);
+        }
     }
 
     private static readonly IDeserializer Reader = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();

@@ -104,9 +104,10 @@ public sealed class ScheduledSnapshotRun(TimeProvider time)
         if (etcd.Endpoints is { Count: > 0 } endpoints)
         {
             var tls = etcd.Cacert is not null || etcd.Cert is not null;
-            return new EtcdConnectionOptions(EtcdConnectionOptions.ParseEndpoints(endpoints, tls), tls ? EtcdTls.FromFiles(etcd.Cacert, etcd.Cert, etcd.Key) : null);
+            return new EtcdConnectionOptions(EtcdConnectionOptions.ParseEndpoints(endpoints, tls), tls ? EtcdTls.FromFiles(etcd.Cacert, etcd.Cert, etcd.Key) : null,
+                Credentials: etcd.Credentials());
         }
         var member = LocalMemberCredentials.Find(etcd.Root);
-        return new EtcdConnectionOptions([member.Endpoint], EtcdTls.FromFiles(member.CaFile, member.CertFile, member.KeyFile));
+        return new EtcdConnectionOptions([member.Endpoint], EtcdTls.FromFiles(member.CaFile, member.CertFile, member.KeyFile), Credentials: etcd.Credentials());
     }
 }

@@ -65,7 +65,8 @@ public sealed class PartFile : IAsyncDisposable
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
             throw new DrException($"{path} is a directory; give a file name for the snapshot", FailureKind.Usage);
-        if (File.Exists(full) && !overwrite)
+        // A symlink counts as existing even when it dangles: the rename would replace it.
+        if (Exists(full) && !overwrite)
             throw new DrException($"{path} already exists; refusing to overwrite it (use --force to replace it)", FailureKind.Refused);
         var dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir))
@@ -106,7 +107,8 @@ public sealed class PartFile : IAsyncDisposable
         }
     }
 
-    private static bool Exists(string path) => File.Exists(path) || new FileInfo(path).LinkTarget is not null;
+    /// <summary>A file, or a symlink (followed or not, dangling or not), is at <paramref name="path"/>.</summary>
+    public static bool Exists(string path) => File.Exists(path) || new FileInfo(path).LinkTarget is not null;
 
     private static DrException Busy(string partPath, Exception inner) =>
         new($"another snapshot save is writing {partPath}; wait for it to finish (or, if none is running, delete the file)", FailureKind.Refused, inner);

@@ -35,9 +35,24 @@ public sealed class LocalFileDestination(string path, bool overwrite) : ISnapsho
 {
     public string Description => path;
 
-    public void Check() => PartFile.CheckTarget(path, overwrite);
+    /// <summary>Refuses an existing FILE and, the same way, an existing FILE.manifest.json (or a
+    /// symlink there) even when FILE is absent: it belongs to some other snapshot. With --force the
+    /// manifest is replaced by rename, which replaces a symlink itself and never writes through it.</summary>
+    public void Check()
+    {
+        var full = PartFile.CheckTarget(path, overwrite);
+        var manifest = SnapshotManifest.PathFor(full);
+        if (new FileInfo(manifest).LinkTarget is null && Directory.Exists(manifest))
+            throw new DrException($"{manifest} is a directory; move it away or choose another -o name", FailureKind.Refused);
+        if (!overwrite && PartFile.Exists(manifest))
+            throw new DrException($"{manifest} already exists (while {path} does not); refusing to replace it (use --force, or choose another -o name)", FailureKind.Refused);
+    }
 
-    public ISnapshotTarget Open(DateTimeOffset createdAt, long revision, bool encrypted) => new Target(PartFile.Create(path, overwrite));
+    public ISnapshotTarget Open(DateTimeOffset createdAt, long revision, bool encrypted)
+    {
+        Check();
+        return new Target(PartFile.Create(path, overwrite));
+    }
 
     private sealed class Target(PartFile part) : ISnapshotTarget
     {

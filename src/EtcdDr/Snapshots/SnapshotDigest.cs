@@ -60,10 +60,27 @@ public sealed class SnapshotDigest : IDisposable
         var expected = _tail.ToArray();
         var ok = CryptographicOperations.FixedTimeEquals(actual, expected);
         return new SnapshotDigestResult(ok, Convert.ToHexStringLower(expected),
-            ok ? null : $"SHA-256 trailer mismatch: the data hashes to {Convert.ToHexStringLower(actual)[..16]}…, the trailer says {Convert.ToHexStringLower(expected)[..16]}… (corrupted or truncated)")
+            ok ? null : MismatchMessage(actual, expected))
         {
             WholeSha256Hex = wholeHex,
         };
+    }
+
+    /// <summary>
+    /// Where the two digests part: the first differing byte and a window of up to 8 bytes from a
+    /// little before it, aligned the same on both sides, so two digests that share their first
+    /// 8 bytes do not print as the same prefix twice.
+    /// </summary>
+    public static string MismatchMessage(ReadOnlySpan<byte> actual, ReadOnlySpan<byte> expected)
+    {
+        var first = 0;
+        while (first < actual.Length && actual[first] == expected[first])
+            first++;
+        var start = Math.Max(0, first - 2);
+        var length = Math.Min(8, actual.Length - start);
+        string Window(ReadOnlySpan<byte> digest) =>
+            (start > 0 ? "…" : "") + Convert.ToHexStringLower(digest.Slice(start, length)) + (start + length < digest.Length ? "…" : "");
+        return $"SHA-256 trailer mismatch: the digests first differ at byte {first} of 32 (bytes {start}-{start + length - 1}: data hashes to {Window(actual)}, the trailer says {Window(expected)}; corrupted or truncated)";
     }
 
     public void Dispose() => _hash.Dispose();

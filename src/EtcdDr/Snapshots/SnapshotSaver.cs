@@ -68,9 +68,10 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
     }
 
     /// <summary>Another member may do better: it was unreachable, stalled, cut the stream, or sent
-    /// corrupt or malformed data. A destination failure or a refusal is not the member's fault.</summary>
+    /// corrupt or malformed data. A destination failure or a refusal is not the member's fault, nor
+    /// is an auth refusal: every member shares one auth store and would refuse the same way.</summary>
     private static bool IsMemberFailure(DrException ex) =>
-        ex is GrpcException { IsEndpointFailure: true } || ex.Kind is FailureKind.Unreachable or FailureKind.Integrity;
+        ex is not EtcdAuthException && (ex is GrpcException { IsEndpointFailure: true } || ex.Kind is FailureKind.Unreachable or FailureKind.Integrity);
 
     private async Task<SnapshotSaveResult> SaveFromAsync(EndpointStatus source, IReadOnlyDictionary<ulong, string> names,
         SnapshotSaveRequest request, IProgress<SnapshotProgress>? progress, List<string> failures, CancellationToken ct)
@@ -177,7 +178,7 @@ public sealed class SnapshotSaver(EtcdClient client, TimeProvider time)
             var list = await client.MemberListAsync(ct).ConfigureAwait(false);
             return list.Members.ToDictionary(m => m.ID, m => m.Name);
         }
-        catch (DrException)
+        catch (DrException ex) when (ex is not EtcdAuthException)
         {
             return new Dictionary<ulong, string>(); // names are a nicety; the snapshot is not
         }

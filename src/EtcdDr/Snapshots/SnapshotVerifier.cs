@@ -41,13 +41,15 @@ public static class SnapshotVerifier
 
     public static async Task<SnapshotVerifyReport> VerifyFileAsync(string path, string? manifestPath, Func<Stream, Stream>? decrypt, CancellationToken ct)
     {
-        if (!File.Exists(path))
-            throw new DrException($"{path}: no such file", FailureKind.Usage);
+        // Checked by stat, before any open: a FIFO's open would wait for a writer, and its bytes
+        // could be read only once while verify reads the start twice and needs the size.
+        InputFile.RequireRegular(path, "snapshot verify");
         var checks = new List<VerifyCheck>();
         manifestPath ??= SnapshotManifest.PathFor(path);
         SnapshotManifest? manifest = null;
-        if (File.Exists(manifestPath))
+        if (InputFile.TypeOf(manifestPath) != InputFileType.Missing)
         {
+            InputFile.RequireRegular(manifestPath, "snapshot verify");
             manifest = SnapshotManifest.Parse(await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false), manifestPath);
             checks.Add(new VerifyCheck("manifest", true, manifestPath));
         }

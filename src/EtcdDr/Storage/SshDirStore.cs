@@ -87,6 +87,7 @@ public sealed class SshDirStore : ISnapshotStore, ITemporaryListing
         if ((await _host.RunAsync(["test", "-f", path], null, ct).ConfigureAwait(false)).ExitCode != 0)
             throw new DrException($"{Description}{key}: no such object", FailureKind.Usage);
         var info = new ProcessStartInfo("ssh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        SshEnvironment.Apply(info); // like every other ssh child: no passphrase or store secret in its environment
         foreach (var a in _host.SshArguments())
             info.ArgumentList.Add(a);
         info.ArgumentList.Add(ShellQuote.Join(["cat", "--", path]));

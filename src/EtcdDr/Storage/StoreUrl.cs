@@ -27,6 +27,10 @@ public sealed record StoreUrl(string Scheme, string Host, string Path, string? U
         var scheme = uri.Scheme.ToLowerInvariant();
         if (scheme is not ("file" or "ssh" or "s3" or "azblob"))
             throw new DrException($"unknown destination scheme '{uri.Scheme}'; use file, ssh, s3 or azblob", FailureKind.Usage);
+        // file://otherhost/path names a file on another machine (RFC 8089); writing it here instead
+        // would put the backup somewhere the operator did not ask for.
+        if (scheme == "file" && (uri.Host is not ("" or "localhost") || !string.IsNullOrEmpty(uri.UserInfo) || !uri.IsDefaultPort && uri.Port > 0))
+            throw new DrException($"'{text}': a file URL names a directory on this machine (file:///dir or file://localhost/dir); for another host use ssh://{uri.Host}/dir", FailureKind.Usage);
         var path = Uri.UnescapeDataString(uri.AbsolutePath);
         if (scheme is "s3" or "azblob" && string.IsNullOrEmpty(uri.Host))
             throw new DrException($"'{text}': no {(scheme == "s3" ? "bucket" : "account")} name", FailureKind.Usage);

@@ -17,8 +17,10 @@ public sealed record EtcdCertPaths(
 /// <summary>What discovery learned about one master, all from its real files.</summary>
 /// <param name="DataDir">The data dir as a path ON THE HOST: what a restore moves aside and fills.
 /// For kubeadm this is the etcd-data volume's hostPath, not --data-dir (the path inside the pod).</param>
-/// <param name="PodDataDir">kubeadm only: --data-dir as etcd sees it inside the pod; null elsewhere.</param>
-/// <param name="ConfigFile">The file whose flags or variables configure etcd (manifest or env file).</param>
+/// <param name="PodDataDir">The data dir as etcd sees it inside its pod (kubeadm: --data-dir) or container
+/// (Kubespray docker: ETCD_DATA_DIR, mapped to the host through the -v binds); null for host deployments.</param>
+/// <param name="ConfigFile">The file whose flags or variables configure etcd: the manifest, the env file the
+/// unit (or docker's --env-file) loads, or the unit/drop-in/wrapper script whose command line carries the flags.</param>
 /// <param name="ConfigText">That file's content as read at discovery, so a plan can show each edit
 /// from what to what and a journal keeps it (a stopped kubeadm master cannot be rediscovered).</param>
 /// <param name="UnitFile">Kubespray/systemd: the etcd unit's path; null for kubeadm.</param>

@@ -8,10 +8,14 @@ namespace EtcdDr.Topology;
 /// the flags; the lab's kubelet runs the command.
 /// </summary>
 /// <param name="Command">The container's command followed by its args, as kubelet would run them.</param>
-/// <param name="Flags">"--flag=value" and "--flag value" words of the command, keyed without dashes.</param>
+/// <param name="Flags">etcd's flags in the command (-flag or --flag, =value or the next word, also inside
+/// `sh -c "etcd ..."`), keyed without dashes.</param>
+/// <param name="Mounts">The container's volumeMounts, each with its volume's hostPath (+ subPath) or null
+/// when the volume is not a hostPath: how a path etcd sees maps to the host.</param>
 public sealed record StaticPodManifest(
     string PodName, string ContainerName, string? Image, IReadOnlyList<string> Command,
-    IReadOnlyDictionary<string, string> Flags, IReadOnlyDictionary<string, string> Environment)
+    IReadOnlyDictionary<string, string> Flags, IReadOnlyDictionary<string, string> Environment,
+    IReadOnlyList<PathMount>? Mounts = null, string? WorkingDir = null)
 {
     /// <summary>A flag's value by name, with or without the leading dashes.</summary>
     public string? Flag(string name) => Flags.GetValueOrDefault(name.TrimStart('-'));
@@ -50,26 +54,38 @@ public sealed record StaticPodManifest(
             }
         }
         var podName = Scalar(Child(root, "metadata"), "name") ?? Path.GetFileNameWithoutExtension(source);
-        return new StaticPodManifest(podName, Scalar(container, "name") ?? "main", Scalar(container, "image"), command, FlagsOf(command), env);
+        // The etcd program's own arguments; a command that names no etcd (a wrapper) is read from its second word.
+        var flags = EtcdCommandLine.Flags(EtcdCommandLine.EtcdArguments(command) ?? command.Skip(1).ToList());
+        return new StaticPodManifest(podName, Scalar(container, "name") ?? "main", Scalar(container, "image"), command, flags, env,
+            MountsOf(root, container), Scalar(container, "workingDir"));
     }
 
-    private static Dictionary<string, string> FlagsOf(List<string> words)
+    /// <summary>volumeMounts joined with spec.volumes: hostPath volumes give a host path, others none.</summary>
+    private static List<PathMount> MountsOf(YamlMappingNode root, YamlMappingNode container)
     {
-        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < words.Count; i++)
+        var hostPaths = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (Child(Child(root, "spec"), "volumes") is YamlSequenceNode volumes)
         {
-            var word = words[i];
-            if (!word.StartsWith("--", StringComparison.Ordinal))
-                continue;
-            var eq = word.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0)
-                flags[word[2..eq]] = word[(eq + 1)..];
-            else if (i + 1 < words.Count && !words[i + 1].StartsWith("--", StringComparison.Ordinal))
-                flags[word[2..]] = words[++i];
-            else
-                flags[word[2..]] = "true";
+            foreach (var volume in volumes.Children.OfType<YamlMappingNode>())
+            {
+                if (Scalar(volume, "name") is { } name)
+                    hostPaths[name] = Scalar(Child(volume, "hostPath"), "path");
+            }
         }
-        return flags;
+        var mounts = new List<PathMount>();
+        if (Child(container, "volumeMounts") is YamlSequenceNode list)
+        {
+            foreach (var mount in list.Children.OfType<YamlMappingNode>())
+            {
+                if (Scalar(mount, "mountPath") is not { } mountPath || Scalar(mount, "name") is not { } name)
+                    continue;
+                var host = hostPaths.GetValueOrDefault(name);
+                if (host is not null && Scalar(mount, "subPath") is { Length: > 0 } subPath)
+                    host = host.TrimEnd('/') + "/" + subPath;
+                mounts.Add(new PathMount(mountPath, host, name));
+            }
+        }
+        return mounts;
     }
 
     private static YamlNode? Child(YamlNode? node, string key) =>

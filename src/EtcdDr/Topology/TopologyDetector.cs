@@ -5,138 +5,250 @@ using EtcdDr.Remote;
 namespace EtcdDr.Topology;
 
 /// <summary>
-/// Learns how etcd runs on a master by reading its files over <see cref="IRemoteHost"/>: the
-/// kubeadm static pod manifest's flags, or Kubespray's /etc/etcd.env and unit. Nothing is guessed
-/// from names; what cannot be read is said in Notes.
+/// Learns how etcd runs on a master by READING its files over <see cref="IRemoteHost"/>: the
+/// kubeadm static pod manifest (flags and volumes), or the etcd unit with its drop-ins, the
+/// environment files it loads, and the program its ExecStart names (a binary, or Kubespray's wrapper
+/// script around `docker run`). It never runs a program that could change anything: versions come
+/// from image tags, Kubespray's env file header, or `etcdctl version` of a real binary. Every path is
+/// reported as a path on the host; what cannot be read, or does not exist, is said in Notes.
 /// </summary>
 public static partial class TopologyDetector
 {
     public const string KubeadmManifest = "/etc/kubernetes/manifests/etcd.yaml";
     public const string KubesprayEnv = "/etc/etcd.env";
     public const string KubeadmManifestsDir = "/etc/kubernetes/manifests";
-    public static readonly string[] UnitFiles = ["/etc/systemd/system/etcd.service", "/lib/systemd/system/etcd.service", "/usr/lib/systemd/system/etcd.service"];
+    public const string UnitName = "etcd.service";
+    public static readonly string[] UnitFiles = [.. SystemdUnit.SearchDirectories.Select(d => $"{d}/{UnitName}")];
+    public static readonly IReadOnlyList<string> DropInDirs = SystemdUnit.DropInDirectories(UnitName);
     private static readonly string[] ToolDirs = ["/usr/local/bin", "/usr/bin", "/opt/bin", "/usr/sbin"];
+
+    /// <summary>What a read-only version call may take before it is given up.</summary>
+    private static readonly TimeSpan VersionTimeout = TimeSpan.FromSeconds(10);
 
     public static async Task<MasterTopology> DetectAsync(IRemoteHost host, CancellationToken ct)
     {
-        var present = await PresentAsync(host, [KubeadmManifest, KubeadmManifestsDir, KubesprayEnv, .. UnitFiles,
-            .. ToolDirs.SelectMany(d => new[] { $"{d}/etcdctl", $"{d}/etcdutl", $"{d}/etcd", $"{d}/crictl", $"{d}/docker" })], ct).ConfigureAwait(false);
+        var present = await PresentAsync(host, [KubeadmManifest, KubeadmManifestsDir, KubesprayEnv, .. UnitFiles, .. DropInDirs,
+            .. ToolDirs.SelectMany(d => new[] { $"{d}/etcdctl", $"{d}/etcdutl", $"{d}/crictl", $"{d}/docker" })], ct).ConfigureAwait(false);
+        var (hasKubelet, kubeletState) = await KubeletAsync(host, ct).ConfigureAwait(false);
+
+        var kubeadm = present.Contains(KubeadmManifest) ? await FromKubeadmAsync(host, ct).ConfigureAwait(false) : null;
+        SystemdCandidate? systemd;
+        try
+        {
+            systemd = await FromSystemdAsync(host, present, ct).ConfigureAwait(false);
+        }
+        catch (DrException ex) when (kubeadm is not null)
+        {
+            systemd = null;
+            kubeadm = kubeadm with { Notes = [.. kubeadm.Notes, $"{UnitName} was not used: {ex.Message}"] };
+        }
+        // A packaged etcd.service that configures no member (Debian's, with /etc/default/etcd all
+        // comments) is not a second etcd; Kubespray's env file or unit always is.
+        var runsEtcd = systemd is { Configured: true } || systemd is { Topology.Flavor: not EtcdFlavor.Systemd } ? systemd : null;
 
         MasterTopology topology;
-        if (present.Contains(KubeadmManifest))
-            topology = FromKubeadm(host.Name, StaticPodManifest.Parse(await ReadTextAsync(host, KubeadmManifest, ct).ConfigureAwait(false), $"{host.Name}:{KubeadmManifest}"));
-        else if (present.Contains(KubesprayEnv))
-        {
-            var unitPath = UnitFiles.FirstOrDefault(present.Contains);
-            var unit = unitPath is null ? null : await ReadTextAsync(host, unitPath, ct).ConfigureAwait(false);
-            topology = FromKubespray(host.Name, EtcdEnvFile.Parse(await ReadTextAsync(host, KubesprayEnv, ct).ConfigureAwait(false)), unitPath, unit);
-        }
+        if (kubeadm is not null && runsEtcd is not null)
+            topology = await ChooseAsync(host, kubeadm, runsEtcd, kubeletState, ct).ConfigureAwait(false);
+        else if (kubeadm is not null)
+            topology = kubeadm;
+        else if (runsEtcd is not null)
+            topology = runsEtcd.Topology;
         else if (present.Contains(KubeadmManifestsDir))
             // A kubeadm master whose etcd manifest is not where kubelet looks: etcd is stopped
             // (the manifest moved out), not absent. Say so rather than guessing from other files.
             throw new DrException($"{host.Name}: kubeadm master without {KubeadmManifest}: etcd is stopped (its manifest moved out of {KubeadmManifestsDir}?)", FailureKind.Unreachable);
-        else if (UnitFiles.FirstOrDefault(present.Contains) is { } plainUnit)
-            topology = await FromPlainUnitAsync(host, plainUnit, await ReadTextAsync(host, plainUnit, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        else if (systemd is not null)
+            // A distribution's packaged unit may sit unused on a host: without a client URL it runs no member here.
+            throw new DrException($"{host.Name}: {systemd.Topology.UnitFile} exists but names no client URL (ETCD_ADVERTISE_CLIENT_URLS or --advertise-client-urls); is etcd configured on this host?", FailureKind.Usage);
         else
-            throw new DrException($"{host.Name}: no etcd found: neither {KubeadmManifest}, {KubesprayEnv} nor an etcd.service unit exists", FailureKind.Usage);
+            throw new DrException($"{host.Name}: no etcd found: neither {KubeadmManifest}, {KubesprayEnv} nor an {UnitName} unit exists", FailureKind.Usage);
 
+        var notes = new List<string>(topology.Notes);
         var etcdctl = HostTool("etcdctl", present);
         var etcdutl = HostTool("etcdutl", present);
         EtcdTool? fromImage = null;
-        IReadOnlyList<string> engineNotes = [];
         if ((etcdctl is null || etcdutl is null) && topology.Image is { } image)
         {
             var clis = new[] { "crictl", "docker" }
                 .Select(kind => (kind, path: ToolDirs.Select(d => $"{d}/{kind}").FirstOrDefault(present.Contains)))
                 .Where(c => c.path is not null).ToDictionary(c => c.kind, c => c.path!, StringComparer.Ordinal);
+            IReadOnlyList<string> engineNotes;
             (fromImage, engineNotes) = await ContainerEngineProbe.FindAsync(host, topology.Flavor, image, clis, ct).ConfigureAwait(false);
+            notes.AddRange(engineNotes);
         }
-        topology = topology with
+        var version = topology.EtcdVersion;
+        // Kubespray writes "# Environment file for etcd v3.5.16" at the top of its env file.
+        if (version is null && topology.ConfigText is { } text && KubesprayEnvHeader().Match(text) is { Success: true } header)
+            version = header.Groups[1].Value;
+        // Only a host deployment's etcdctl says something about the etcd that runs; a container's
+        // etcd has its own, and the image tag said it above when there is one.
+        if (version is null && topology.Flavor is EtcdFlavor.Kubespray or EtcdFlavor.Systemd)
+            version = await ToolVersionAsync(host, etcdctl, ct).ConfigureAwait(false) ?? await ToolVersionAsync(host, etcdutl, ct).ConfigureAwait(false);
+        if (version is null)
+            notes.Add("etcd version unknown: no image tag, no Kubespray env file header, no etcdctl/etcdutl binary to ask (etcd itself is never run to find out)");
+        notes.AddRange(await MissingPathNotesAsync(host, topology, ct).ConfigureAwait(false));
+        return topology with
         {
             Etcdctl = etcdctl ?? fromImage ?? EtcdTool.None,
             Etcdutl = etcdutl ?? fromImage ?? EtcdTool.None,
-            EtcdVersion = topology.EtcdVersion ?? await HostEtcdVersionAsync(host, present, ct).ConfigureAwait(false),
-            Notes = [.. topology.Notes, .. engineNotes],
+            EtcdVersion = version,
+            HasKubelet = hasKubelet,
+            KubeletState = kubeletState,
+            Notes = notes,
         };
-        var (hasKubelet, state) = await KubeletAsync(host, ct).ConfigureAwait(false);
-        return topology with { HasKubelet = hasKubelet, KubeletState = state };
     }
 
-    private static MasterTopology FromKubeadm(string host, StaticPodManifest pod)
+    /// <summary>A master with both a kubeadm manifest and an etcd unit or env file: the one that runs etcd wins.</summary>
+    private static async Task<MasterTopology> ChooseAsync(IRemoteHost host, MasterTopology kubeadm, SystemdCandidate systemd, string? kubeletState,
+        CancellationToken ct)
     {
-        var notes = new List<string>();
-        var name = pod.Flag("name") ?? Missing(notes, "--name", host);
-        var certs = new EtcdCertPaths(
-            pod.Flag("trusted-ca-file"), pod.Flag("cert-file"), pod.Flag("key-file"),
-            pod.Flag("peer-trusted-ca-file"), pod.Flag("peer-cert-file"), pod.Flag("peer-key-file"),
-            // kubeadm made healthcheck-client for clients of etcd; it sits beside the CA.
-            Sibling(pod.Flag("trusted-ca-file"), "healthcheck-client.crt"), Sibling(pod.Flag("trusted-ca-file"), "healthcheck-client.key"));
-        return new MasterTopology(host, EtcdFlavor.Kubeadm, KubeadmManifest, name, pod.Flag("data-dir") ?? "/var/lib/etcd",
-            Urls(pod.Flag("initial-advertise-peer-urls")), Urls(pod.Flag("advertise-client-urls")),
-            pod.Flag("initial-cluster"), pod.Flag("initial-cluster-token"), certs, VersionFromImage(pod.Image), pod.Image,
-            EtcdTool.None, EtcdTool.None, false, null, notes);
-    }
-
-    private static MasterTopology FromKubespray(string host, IReadOnlyDictionary<string, string> env, string? unitPath, string? unit)
-    {
-        var notes = new List<string>();
-        var docker = unit is not null && DockerRun().IsMatch(unit);
-        var image = docker ? DockerImage().Match(unit!) is { Success: true } m ? m.Groups[1].Value : null : null;
-        var memberCert = env.GetValueOrDefault("ETCD_CERT_FILE") ?? env.GetValueOrDefault("ETCD_PEER_CERT_FILE");
-        string? clientCert = null, clientKey = null;
-        if (memberCert is not null)
+        var etcdState = (await host.RunAsync(["systemctl", "is-active", UnitName], null, ct).ConfigureAwait(false)).Stdout.Trim();
+        var etcdActive = etcdState == "active";
+        var kubeletActive = kubeletState == "active";
+        var other = systemd.Topology.ConfigFile + (systemd.Topology.UnitFile is { } unit ? $" (loaded by {unit})" : "");
+        if (etcdActive && !kubeletActive)
         {
-            // Kubespray names certificates after the inventory host: member-<host>.pem -> admin-<host>.pem.
-            var dir = Path.GetDirectoryName(memberCert)!;
-            var file = Path.GetFileNameWithoutExtension(memberCert);
-            var inventoryHost = file.StartsWith("member-", StringComparison.Ordinal) ? file["member-".Length..] : host;
-            clientCert = $"{dir}/admin-{inventoryHost}.pem";
-            clientKey = $"{dir}/admin-{inventoryHost}-key.pem";
+            var t = systemd.Topology;
+            return t with { Notes = [.. t.Notes, $"both {KubeadmManifest} and {other} exist; {t.ConfigFile} wins: {UnitName} is active and kubelet is not ({kubeletState ?? "absent"}), so nothing runs the static pod"] };
         }
-        if (unit is null)
-            notes.Add("no etcd.service unit found beside /etc/etcd.env");
-        var certs = new EtcdCertPaths(
-            env.GetValueOrDefault("ETCD_TRUSTED_CA_FILE"), env.GetValueOrDefault("ETCD_CERT_FILE"), env.GetValueOrDefault("ETCD_KEY_FILE"),
-            env.GetValueOrDefault("ETCD_PEER_TRUSTED_CA_FILE"), env.GetValueOrDefault("ETCD_PEER_CERT_FILE"), env.GetValueOrDefault("ETCD_PEER_KEY_FILE"),
-            clientCert, clientKey);
-        return new MasterTopology(host, docker ? EtcdFlavor.KubesprayDocker : EtcdFlavor.Kubespray, KubesprayEnv,
-            env.GetValueOrDefault("ETCD_NAME") ?? Missing(notes, "ETCD_NAME", host), env.GetValueOrDefault("ETCD_DATA_DIR") ?? "/var/lib/etcd",
-            Urls(env.GetValueOrDefault("ETCD_INITIAL_ADVERTISE_PEER_URLS")), Urls(env.GetValueOrDefault("ETCD_ADVERTISE_CLIENT_URLS")),
-            env.GetValueOrDefault("ETCD_INITIAL_CLUSTER"), env.GetValueOrDefault("ETCD_INITIAL_CLUSTER_TOKEN"), certs,
-            VersionFromImage(image), image, EtcdTool.None, EtcdTool.None, false, null, notes);
+        var why = kubeletActive ? "kubelet is active and runs it" : $"{UnitName} is not active ({(etcdState.Length == 0 ? "absent" : etcdState)})";
+        var twice = etcdActive ? $"; {UnitName} is active too: two etcd on one master? Check before any restore" : "";
+        return kubeadm with { Notes = [.. kubeadm.Notes, $"both {KubeadmManifest} and {other} exist; the kubeadm manifest wins: {why}{twice}"] };
     }
 
-    /// <summary>A distribution's etcd.service: flags on ExecStart, or ETCD_* in its EnvironmentFile.</summary>
-    private static async Task<MasterTopology> FromPlainUnitAsync(IRemoteHost host, string unitPath, string unit, CancellationToken ct)
+    private static async Task<MasterTopology> FromKubeadmAsync(IRemoteHost host, CancellationToken ct)
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (Match m in EnvironmentFileLine().Matches(unit))
+        var text = await ReadTextAsync(host, KubeadmManifest, ct).ConfigureAwait(false);
+        var pod = StaticPodManifest.Parse(text, $"{host.Name}:{KubeadmManifest}");
+        var settings = SettingsFrom(pod.Environment);
+        foreach (var (flag, value) in pod.Flags)
+            settings[flag] = value;
+        var map = new PathMap(pod.Mounts ?? [], containerized: true);
+        var notes = new List<string>();
+        // kubeadm made healthcheck-client for clients of etcd; it sits beside the CA.
+        var ca = settings.GetValueOrDefault("trusted-ca-file");
+        var client = (Sibling(ca, "healthcheck-client.crt"), Sibling(ca, "healthcheck-client.key"));
+        var topology = Build(host.Name, EtcdFlavor.Kubeadm, settings, map, client, pod.WorkingDir, "pod", notes);
+        return topology with { ConfigFile = KubeadmManifest, ConfigText = text, Image = pod.Image, EtcdVersion = VersionFromImage(pod.Image) };
+    }
+
+    /// <summary>
+    /// The shared part: settings (flag name to value) to a topology, with every path etcd sees mapped
+    /// to the host through <paramref name="map"/>. Refuses a data dir that is not on the host: a
+    /// restore would move some other directory aside.
+    /// </summary>
+    private static MasterTopology Build(string host, EtcdFlavor flavor, Dictionary<string, string> settings, PathMap map,
+        (string? Cert, string? Key) client, string? workingDir, string? inside, List<string> notes)
+    {
+        var name = settings.GetValueOrDefault("name") ?? Missing(notes, "--name", host);
+        var dataDir = settings.GetValueOrDefault("data-dir");
+        if (dataDir is null || !dataDir.StartsWith('/'))
         {
-            var path = m.Groups[1].Value;
-            if (await host.ExistsAsync(path, true, ct).ConfigureAwait(false))
-            {
-                foreach (var (k, v) in EtcdEnvFile.Parse(await ReadTextAsync(host, path, ct).ConfigureAwait(false)))
-                    env[k] = v;
-            }
+            // etcd's default is "<name>.etcd" in its working directory.
+            var relative = dataDir ?? $"{settings.GetValueOrDefault("name") ?? "default"}.etcd";
+            var baseDir = workingDir ?? "/";
+            var resolved = baseDir.TrimEnd('/') + "/" + relative;
+            notes.Add(dataDir is null ? $"no data dir set: etcd uses its default {relative} in its working directory {baseDir}, {resolved}"
+                : $"data dir {dataDir} is relative: {resolved} from the working directory {baseDir}");
+            dataDir = resolved;
         }
-        foreach (Match m in FlagInExecStart().Matches(unit))
-            env["ETCD_" + m.Groups[1].Value.Replace('-', '_').ToUpperInvariant()] = m.Groups[2].Value;
-        var topology = FromKubespray(host.Name, env, unitPath, unit) with { Flavor = EtcdFlavor.Systemd, ConfigFile = unitPath };
-        // A distribution's packaged unit may sit unused on a host: without a client URL it runs no member here.
-        if (topology.ClientUrls.Count == 0)
-            throw new DrException($"{host.Name}: {unitPath} exists but names no client URL (ETCD_ADVERTISE_CLIENT_URLS or --advertise-client-urls); is etcd configured on this host?", FailureKind.Usage);
-        return topology;
+        var data = map.Map(dataDir);
+        if (!data.OnHost)
+            throw new DrException($"{host}: etcd's data dir {dataDir} is inside the {inside} on {data.Mount!.Volume}, not on a host path: "
+                + "a restore could not reach it; give it a hostPath/bind mount first", FailureKind.Usage);
+        if (data.HostPath != dataDir)
+            notes.Add($"data dir: etcd sees {dataDir} inside the {inside}; on the host it is {data.HostPath} ({Describe(data.Mount!)}); a restore works on {data.HostPath}");
+
+        var certNotes = new List<string>();
+        string? Host(string? path)
+        {
+            if (path is null)
+                return null;
+            var mapped = map.Map(path);
+            if (!mapped.OnHost)
+                certNotes.Add($"{path} is inside the {inside} ({mapped.Mount!.Volume}), not on a host path");
+            else if (mapped.HostPath != path)
+                certNotes.Add($"{path} inside the {inside} is {mapped.HostPath} on the host ({Describe(mapped.Mount!)})");
+            return mapped.HostPath;
+        }
+        var certs = new EtcdCertPaths(
+            Host(settings.GetValueOrDefault("trusted-ca-file")), Host(settings.GetValueOrDefault("cert-file")), Host(settings.GetValueOrDefault("key-file")),
+            Host(settings.GetValueOrDefault("peer-trusted-ca-file")), Host(settings.GetValueOrDefault("peer-cert-file")), Host(settings.GetValueOrDefault("peer-key-file")),
+            Host(client.Cert), Host(client.Key));
+        notes.AddRange(certNotes.Distinct());
+        return new MasterTopology(host, flavor, "", name, data.HostPath,
+            Urls(settings.GetValueOrDefault("initial-advertise-peer-urls")), Urls(settings.GetValueOrDefault("advertise-client-urls")),
+            settings.GetValueOrDefault("initial-cluster"), settings.GetValueOrDefault("initial-cluster-token"), certs,
+            null, null, EtcdTool.None, EtcdTool.None, false, null, notes, PodDataDir: map.Containerized ? dataDir : null);
+    }
+
+    private static string Describe(PathMount mount) => mount.Volume == mount.HostPath ? $"bind of {mount.HostPath}" : $"volume {mount.Volume}";
+
+
+    /// <summary>ETCD_* variables as flag names; ETCDCTL_CACERT stands in for the CA when etcd names none.</summary>
+    private static Dictionary<string, string> SettingsFrom(IReadOnlyDictionary<string, string> env)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in env)
+        {
+            if (EtcdCommandLine.FlagOfVariable(k) is { } flag)
+                settings[flag] = v;
+        }
+        if (!settings.ContainsKey("trusted-ca-file") && (env.GetValueOrDefault("ETCDCTL_CACERT") ?? env.GetValueOrDefault("ETCDCTL_CA_FILE")) is { } ca)
+            settings["trusted-ca-file"] = ca;
+        return settings;
+    }
+
+    /// <summary>A flag beats the variable of the same setting (etcd warns about it); say so when they differ.</summary>
+    private static void MergeFlags(Dictionary<string, string> settings, IReadOnlyDictionary<string, string> flags, List<string> notes)
+    {
+        foreach (var (flag, value) in flags)
+        {
+            if (settings.TryGetValue(flag, out var fromEnv) && fromEnv != value)
+                notes.Add($"--{flag}={value} on the command line overrides ETCD_{flag.ToUpperInvariant().Replace('-', '_')}={fromEnv}");
+            settings[flag] = value;
+        }
+    }
+
+    /// <summary>Every certificate path and the data dir, checked in one `ls -1d`; the missing ones are named.</summary>
+    private static async Task<IReadOnlyList<string>> MissingPathNotesAsync(IRemoteHost host, MasterTopology t, CancellationToken ct)
+    {
+        var c = t.Certs;
+        var certs = new[] { c.TrustedCa, c.ServerCert, c.ServerKey, c.PeerTrustedCa, c.PeerCert, c.PeerKey, c.ClientCert, c.ClientKey }
+            .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var present = await PresentAsync(host, [.. certs, t.DataDir], ct).ConfigureAwait(false);
+        var notes = new List<string>();
+        var missing = certs.Where(p => !present.Contains(p)).ToList();
+        if (missing.Count > 0)
+            notes.Add($"certificate files named but missing on {t.Host}: {string.Join(", ", missing)}");
+        if (!present.Contains(t.DataDir))
+            notes.Add($"data dir {t.DataDir} does not exist on {t.Host}");
+        return notes;
     }
 
     private static EtcdTool? HostTool(string name, HashSet<string> present) =>
         ToolDirs.Select(d => $"{d}/{name}").FirstOrDefault(present.Contains) is { } path ? new EtcdTool("host", path) : null;
 
-    private static async Task<string?> HostEtcdVersionAsync(IRemoteHost host, HashSet<string> present, CancellationToken ct)
+    /// <summary>
+    /// `etcdctl version` / `etcdutl version`: read-only, answered without a server. Asked only of an
+    /// ELF binary: a script of that name could do anything.
+    /// </summary>
+    private static async Task<string?> ToolVersionAsync(IRemoteHost host, EtcdTool? tool, CancellationToken ct)
     {
-        if (ToolDirs.Select(d => $"{d}/etcd").FirstOrDefault(present.Contains) is not { } etcd)
+        if (tool?.Path is not { } path)
             return null;
-        var result = await host.RunAsync([etcd, "--version"], null, ct).ConfigureAwait(false);
-        return EtcdVersionLine().Match(result.Stdout) is { Success: true } m ? m.Groups[1].Value : null;
+        var head = await host.RunAsync(["head", "-c", "4", "--", path], RemoteRunOptions.Root, ct).ConfigureAwait(false);
+        if (head.ExitCode != 0 || !head.Stdout.StartsWith("\u007fELF", StringComparison.Ordinal))
+            return null;
+        try
+        {
+            var result = await host.RunAsync([path, "version"], new RemoteRunOptions(Timeout: VersionTimeout), ct).ConfigureAwait(false);
+            return ToolVersionLine().Match(result.Stdout) is { Success: true } m ? m.Groups[1].Value : null;
+        }
+        catch (RemoteException ex) when (ex.Failure == RemoteFailure.TimedOut)
+        {
+            return null;
+        }
     }
 
     private static async Task<(bool, string?)> KubeletAsync(IRemoteHost host, CancellationToken ct)
@@ -158,6 +270,19 @@ public static partial class TopologyDetector
 
     private static async Task<string> ReadTextAsync(IRemoteHost host, string path, CancellationToken ct) =>
         Encoding.UTF8.GetString(await host.ReadFileAsync(path, privileged: true, ct).ConfigureAwait(false));
+
+    /// <summary>The file's text, or null when it does not exist (or cannot be read: cat failed).</summary>
+    private static async Task<string?> TryReadTextAsync(IRemoteHost host, string path, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadTextAsync(host, path, ct).ConfigureAwait(false);
+        }
+        catch (RemoteException ex) when (ex.Failure == RemoteFailure.CommandFailed)
+        {
+            return null;
+        }
+    }
 
     private static IReadOnlyList<string> Urls(string? csv) =>
         csv?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
@@ -193,20 +318,9 @@ public static partial class TopologyDetector
     [GeneratedRegex(@"^v?(\d+\.\d+\.\d+)")]
     private static partial Regex ImageTag();
 
-    [GeneratedRegex(@"etcd Version:\s*(\S+)")]
-    private static partial Regex EtcdVersionLine();
+    [GeneratedRegex(@"(?:etcdctl|etcdutl) version:\s*v?(\d+\.\d+\.\d+)")]
+    private static partial Regex ToolVersionLine();
 
-    [GeneratedRegex(@"\b(docker|nerdctl)\s+run\b")]
-    private static partial Regex DockerRun();
-
-    // An optional registry with a port (registry.local:5000/), path segments, then an etcd image
-    // with a tag and an optional digest.
-    [GeneratedRegex(@"\s((?:[\w.-]+(?::\d+)?/)?(?:[\w.-]+/)*[\w.-]*etcd[\w.-]*:[\w.-]+(?:@sha256:[0-9a-f]{64})?)")]
-    private static partial Regex DockerImage();
-
-    [GeneratedRegex(@"^EnvironmentFile=-?(\S+)", RegexOptions.Multiline)]
-    private static partial Regex EnvironmentFileLine();
-
-    [GeneratedRegex(@"--([a-z-]+)[= ]([^\s\\]+)")]
-    private static partial Regex FlagInExecStart();
+    [GeneratedRegex(@"\A\s*#\s*Environment file for etcd v?(\d+\.\d+\.\d+)")]
+    private static partial Regex KubesprayEnvHeader();
 }

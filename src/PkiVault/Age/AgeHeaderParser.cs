@@ -30,7 +30,7 @@ internal static class AgeHeaderParser
         {
             // "v1\r" (a CRLF header) is a damaged v1 file, not a future version.
             if (version.StartsWith(AgeFormat.VersionPrefix, StringComparison.Ordinal) && version.Length > AgeFormat.VersionPrefix.Length
-                && version.All(c => c is > ' ' and <= '~'))
+                && first.All(b => b is > (byte)' ' and <= (byte)'~'))
                 throw new AgeException(AgeErrorKind.UnsupportedVersion, $"unsupported age format version '{Printable(version[AgeFormat.VersionPrefix.Length..])}' (only v1 is supported)");
             throw new AgeException(AgeErrorKind.MalformedHeader, "not an age file: the first line is not 'age-encryption.org/v1'");
         }
@@ -77,19 +77,24 @@ internal static class AgeHeaderParser
         }
     }
 
+    /// <summary>
+    /// "-> " then arguments separated by single spaces, each one or more visible ASCII characters
+    /// (0x21-0x7E), as the spec and the reference parser (isValidString) require. Checked on the
+    /// bytes: Encoding.ASCII turns a byte from 0x80 up into '?', which would pass a check on chars.
+    /// </summary>
     private static List<string> ParseArguments(byte[] line)
     {
-        var text = Encoding.ASCII.GetString(line, 3, line.Length - 3);
-        var arguments = text.Split(' ');
+        var rest = line.AsSpan(3);
+        foreach (var b in rest)
+        {
+            if (b != (byte)' ' && (b < 0x21 || b > 0x7E))
+                throw Malformed($"a stanza argument contains byte 0x{b:x2}, which is not visible ASCII (0x21-0x7e)");
+        }
+        var arguments = Encoding.ASCII.GetString(rest).Split(' ');
         foreach (var argument in arguments)
         {
             if (argument.Length == 0)
                 throw Malformed("a stanza has an empty argument (double or trailing space)");
-            foreach (var c in argument)
-            {
-                if (c < 0x21 || c > 0x7E)
-                    throw Malformed("a stanza argument contains a character that is not printable ASCII");
-            }
         }
         return [.. arguments];
     }

@@ -204,6 +204,6 @@ public class KubesprayInventoryTests
         var args = host.SshArguments();
         var i = args.ToList().IndexOf("-i");
         Assert.Equal("/home/ops/my keys/id_ed25519", args[i + 1]);
-        Assert.Equal(["-p", "2201", "-l", "deploy", "10.2.0.1"], args.TakeLast(5));
+        Assert.Equal(["-p", "2201", "-l", "deploy", "--", "10.2.0.1"], args.TakeLast(6));
     }
 }

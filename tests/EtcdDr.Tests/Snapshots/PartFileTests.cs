@@ -157,3 +157,72 @@ public class PartFileTests
         }
     }
 }
+
+/// <summary>Issue 10: an existing FILE.manifest.json (or a symlink there) is refused without --force
+/// even when FILE is absent, and with --force it is replaced, never written through.</summary>
+public class ManifestSidecarTests
+{
+    private static async Task<SnapshotSaveResult> Save(string path, FakeEtcdServer server, bool force = false)
+    {
+        using var client = new EtcdClient(new EtcdConnectionOptions([server.Endpoint]));
+        return await new SnapshotSaver(client, TimeProvider.System).SaveAsync(SnapshotSaveRequest.ToFile(path, force), null, TextWriter.Null, default);
+    }
+
+    [Fact]
+    public async Task An_existing_manifest_without_its_snapshot_is_refused_without_force()
+    {
+        await using var server = await FakeEtcdServer.StartAsync();
+        using var dir = new TempDir();
+        var path = dir.File("snap.db");
+        await File.WriteAllTextAsync(SnapshotManifest.PathFor(path), "{\"someone\":\"else\"}");
+
+        var ex = await Assert.ThrowsAsync<DrException>(() => Save(path, server));
+
+        Assert.Equal(FailureKind.Refused, ex.Kind);
+        Assert.Contains("--force", ex.Message);
+        Assert.Equal("{\"someone\":\"else\"}", await File.ReadAllTextAsync(SnapshotManifest.PathFor(path)));
+        Assert.False(File.Exists(path));
+        Assert.False(File.Exists(path + ".part"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_symlink_at_the_manifest_path_is_refused_and_with_force_replaced_not_followed(bool dangling)
+    {
+        await using var server = await FakeEtcdServer.StartAsync();
+        using var dir = new TempDir();
+        var path = dir.File("snap.db");
+        var target = dir.File("victim");
+        if (!dangling)
+            await File.WriteAllTextAsync(target, "untouched");
+        File.CreateSymbolicLink(SnapshotManifest.PathFor(path), target);
+
+        var ex = await Assert.ThrowsAsync<DrException>(() => Save(path, server));
+        Assert.Equal(FailureKind.Refused, ex.Kind);
+        Assert.NotNull(new FileInfo(SnapshotManifest.PathFor(path)).LinkTarget);
+
+        await Save(path, server, force: true);
+
+        Assert.Null(new FileInfo(SnapshotManifest.PathFor(path)).LinkTarget);
+        Assert.Contains("\"fileSha256\"", await File.ReadAllTextAsync(SnapshotManifest.PathFor(path)), StringComparison.OrdinalIgnoreCase);
+        if (dangling)
+            Assert.False(File.Exists(target));
+        else
+            Assert.Equal("untouched", await File.ReadAllTextAsync(target));
+    }
+
+    [Fact]
+    public async Task A_dangling_symlink_at_the_snapshot_path_is_refused_without_force()
+    {
+        await using var server = await FakeEtcdServer.StartAsync();
+        using var dir = new TempDir();
+        var path = dir.File("snap.db");
+        File.CreateSymbolicLink(path, dir.File("nowhere"));
+
+        var ex = await Assert.ThrowsAsync<DrException>(() => Save(path, server));
+
+        Assert.Equal(FailureKind.Refused, ex.Kind);
+        Assert.False(File.Exists(dir.File("nowhere")));
+    }
+}

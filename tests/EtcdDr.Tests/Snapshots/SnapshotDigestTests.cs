@@ -72,3 +72,43 @@ public class SnapshotDigestTests
         Assert.True(digest.Complete().Valid);
     }
 }
+
+/// <summary>Issue 10: two digests that share their first 8 bytes must not print as the same text twice.</summary>
+public class TrailerMismatchMessageTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(8)]
+    [InlineData(20)]
+    [InlineData(31)]
+    public void The_message_says_where_the_digests_differ_and_shows_different_text(int differingByte)
+    {
+        var actual = RandomNumberGenerator.GetBytes(32);
+        var expected = actual.ToArray();
+        expected[differingByte] ^= 0x80;
+
+        var message = SnapshotDigest.MismatchMessage(actual, expected);
+
+        Assert.Contains($"first differ at byte {differingByte} of 32", message);
+        Assert.Contains(Convert.ToHexStringLower(actual.AsSpan(differingByte, 1)), message);
+        Assert.Contains(Convert.ToHexStringLower(expected.AsSpan(differingByte, 1)), message);
+        var shown = System.Text.RegularExpressions.Regex.Matches(message, "(?:hashes to|says) (\\S+?)[,;]").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, shown.Count);
+        Assert.NotEqual(shown[0], shown[1]);
+    }
+
+    [Fact]
+    public void A_stream_whose_trailer_differs_late_reports_the_late_byte()
+    {
+        var db = RandomNumberGenerator.GetBytes(1000);
+        var trailer = SHA256.HashData(db);
+        trailer[25] ^= 1;
+        using var digest = new SnapshotDigest();
+        digest.Append([.. db, .. trailer]);
+
+        var result = digest.Complete();
+
+        Assert.False(result.Valid);
+        Assert.Contains("first differ at byte 25", result.Problem);
+    }
+}

@@ -11,6 +11,7 @@ public class ContainerEngineTests
     {
         var host = new FakeRemoteHost("cp-1");
         host.Files["/etc/kubernetes/manifests/etcd.yaml"] = Fixtures.KubeadmEtcdManifest;
+        Fixtures.KubeadmFilesPresent(host);
         return host;
     }
 

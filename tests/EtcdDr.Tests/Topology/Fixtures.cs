@@ -104,6 +104,25 @@ public static class Fixtures
         ETCD_PEER_CLIENT_CERT_AUTH=True
         """;
 
+    /// <summary>The certificate files and data dir the kubeadm manifest names, present on the fake master.</summary>
+    public static void KubeadmFilesPresent(EtcdDr.Testing.FakeRemoteHost host, string pki = "/etc/kubernetes/pki/etcd", string dataDir = "/var/lib/etcd")
+    {
+        foreach (var f in new[] { "ca.crt", "server.crt", "server.key", "peer.crt", "peer.key", "healthcheck-client.crt", "healthcheck-client.key" })
+            host.Files[$"{pki}/{f}"] = "";
+        host.Files[dataDir] = "";
+    }
+
+    /// <summary>The certificate files and data dir Kubespray's env file names, present on the fake master.</summary>
+    public static void KubesprayFilesPresent(EtcdDr.Testing.FakeRemoteHost host, string inventoryHost = "node1", string ssl = "/etc/ssl/etcd/ssl", string dataDir = "/var/lib/etcd")
+    {
+        foreach (var f in new[] { "ca.pem", $"member-{inventoryHost}.pem", $"member-{inventoryHost}-key.pem", $"admin-{inventoryHost}.pem", $"admin-{inventoryHost}-key.pem" })
+            host.Files[$"{ssl}/{f}"] = "";
+        host.Files[dataDir] = "";
+    }
+
+    /// <summary>The first bytes of a real binary: discovery may ask it for its version, never a script.</summary>
+    public const string ElfBinary = "\u007fELF\u0002\u0001\u0001";
+
     /// <summary>Lays files out under a fake root, creating folders.</summary>
     public static void Write(string root, string absolutePath, string content = "x")
     {

@@ -26,6 +26,7 @@ public class ImageReferenceTests
         var host = new FakeRemoteHost("cp-1");
         host.Files["/etc/kubernetes/manifests/etcd.yaml"] = Fixtures.KubeadmEtcdManifest.Replace("registry.k8s.io/etcd:3.5.15-0", "registry.local:5000/etcd:3.5.9-0", StringComparison.Ordinal);
         Fixtures.AnsweringCrictl(host);
+        Fixtures.KubeadmFilesPresent(host);
         var t = await TopologyDetector.DetectAsync(host, default);
         Assert.Equal("registry.local:5000/etcd:3.5.9-0", t.Image);
         Assert.Equal("3.5.9", t.EtcdVersion);
@@ -40,6 +41,7 @@ public class ImageReferenceTests
         host.Files["/etc/systemd/system/etcd.service"] = TopologyDetectorTests.KubesprayDockerUnit
             .Replace("quay.io/coreos/etcd:v3.5.16", "registry.local:5000/coreos/etcd:v3.5.9", StringComparison.Ordinal);
         Fixtures.AnsweringDocker(host);
+        Fixtures.KubesprayFilesPresent(host);
         var t = await TopologyDetector.DetectAsync(host, default);
         Assert.Equal(EtcdFlavor.KubesprayDocker, t.Flavor);
         Assert.Equal("registry.local:5000/coreos/etcd:v3.5.9", t.Image);

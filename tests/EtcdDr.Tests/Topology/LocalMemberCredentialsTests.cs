@@ -45,6 +45,42 @@ public class LocalMemberCredentialsTests
     }
 
     [Fact]
+    public void Kubeadm_certificates_are_read_where_the_hostPath_volume_puts_them()
+    {
+        using var dir = new TempDir();
+        Fixtures.Write(dir.Path, "/etc/kubernetes/manifests/etcd.yaml", RealMasterDiscoveryTests.RestoredKubeadmManifest(pkiHostPath: "/srv/pki/etcd"));
+        foreach (var f in new[] { "ca.crt", "healthcheck-client.crt", "healthcheck-client.key" })
+            Fixtures.Write(dir.Path, "/srv/pki/etcd/" + f);
+        var member = LocalMemberCredentials.Find(dir.Path);
+        Assert.Equal(Path.Combine(dir.Path, "srv/pki/etcd/ca.crt"), member.CaFile);
+        Assert.Equal(Path.Combine(dir.Path, "srv/pki/etcd/healthcheck-client.crt"), member.CertFile);
+    }
+
+    [Fact]
+    public void Kubespray_follows_the_unit_drop_in_to_its_env_file_and_ETCDCTL_CERT()
+    {
+        using var dir = new TempDir();
+        Fixtures.Write(dir.Path, "/etc/etcd.env", "ETCD_NAME=stale\nETCD_ADVERTISE_CLIENT_URLS=https://10.9.9.9:2379\nETCD_CERT_FILE=/etc/ssl/etcd/ssl/member-node1.pem\n");
+        Fixtures.Write(dir.Path, "/etc/systemd/system/etcd.service", "[Service]\nEnvironmentFile=/etc/etcd.env\nExecStart=/usr/local/bin/etcd\n");
+        Fixtures.Write(dir.Path, "/etc/systemd/system/etcd.service.d/10-prod.conf", "[Service]\nEnvironmentFile=\nEnvironmentFile=-/etc/etcd-prod.env\n");
+        Fixtures.Write(dir.Path, "/etc/etcd-prod.env", """
+            ETCD_NAME="etcd-prod-1"
+            ETCD_ADVERTISE_CLIENT_URLS="https://10.0.0.21:2379,\
+            https://127.0.0.1:2379"
+            ETCD_TRUSTED_CA_FILE=/etc/ssl/etcd/ssl/ca.pem
+            ETCD_CERT_FILE=/etc/ssl/etcd/ssl/member-node1.pem
+            ETCDCTL_CERT=/etc/ssl/etcd/ssl/node-node1.pem
+            ETCDCTL_KEY=/etc/ssl/etcd/ssl/node-node1-key.pem
+            """);
+        foreach (var f in new[] { "ca.pem", "admin-node1.pem", "admin-node1-key.pem", "node-node1.pem", "node-node1-key.pem" })
+            Fixtures.Write(dir.Path, "/etc/ssl/etcd/ssl/" + f);
+        var member = LocalMemberCredentials.Find(dir.Path);
+        Assert.Equal(("etcd-prod-1", new Uri("https://10.0.0.21:2379")), (member.Name, member.Endpoint));
+        Assert.EndsWith("etc/ssl/etcd/ssl/node-node1.pem", member.CertFile);
+        Assert.EndsWith("etc/ssl/etcd/ssl/node-node1-key.pem", member.KeyFile);
+    }
+
+    [Fact]
     public void Not_a_master_says_so()
     {
         using var dir = new TempDir();

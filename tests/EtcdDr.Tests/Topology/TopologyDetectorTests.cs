@@ -61,12 +61,15 @@ public class TopologyDetectorTests
         Fixtures.AnsweringCrictl(host);
         host.Answers["systemctl is-active kubelet"] = new ProcessResult(0, "active\n", "");
         host.Answers["systemctl cat kubelet"] = new ProcessResult(0, "[Unit]", "");
+        Fixtures.KubeadmFilesPresent(host);
 
         var t = await TopologyDetector.DetectAsync(host, default);
 
         Assert.Equal(EtcdFlavor.Kubeadm, t.Flavor);
         Assert.Equal("cp-1", t.MemberName);
-        Assert.Equal("/var/lib/etcd", t.DataDir);
+        Assert.Equal(("/var/lib/etcd", "/var/lib/etcd"), (t.DataDir, t.PodDataDir));
+        Assert.Equal(("/etc/kubernetes/manifests/etcd.yaml", Fixtures.KubeadmEtcdManifest), (t.ConfigFile, t.ConfigText));
+        Assert.Equal((null, null, null), (t.UnitFile, t.EtcdUser, t.ContainerName));
         Assert.Equal(["https://10.0.0.11:2380"], t.PeerUrls);
         Assert.Equal(["https://10.0.0.11:2379"], t.ClientUrls);
         Assert.Equal("cp-1=https://10.0.0.11:2380", t.InitialCluster);
@@ -88,17 +91,22 @@ public class TopologyDetectorTests
         var host = new FakeRemoteHost("node1");
         host.Files["/etc/etcd.env"] = Fixtures.KubesprayEtcdEnv;
         host.Files["/etc/systemd/system/etcd.service"] = KubesprayHostUnit;
-        host.Files["/usr/local/bin/etcd"] = "";
-        host.Files["/usr/local/bin/etcdctl"] = "";
-        host.Answers["/usr/local/bin/etcd --version"] = new ProcessResult(0, "etcd Version: 3.5.16\nGit SHA: f20bbad\nGo Version: go1.22.7\n", "");
+        host.Files["/usr/local/bin/etcd"] = Fixtures.ElfBinary;
+        host.Files["/usr/local/bin/etcdctl"] = Fixtures.ElfBinary;
+        Fixtures.KubesprayFilesPresent(host);
 
         var t = await TopologyDetector.DetectAsync(host, default);
 
         Assert.Equal(EtcdFlavor.Kubespray, t.Flavor);
+        Assert.Equal(("/etc/etcd.env", Fixtures.KubesprayEtcdEnv), (t.ConfigFile, t.ConfigText));
+        Assert.Equal(("/etc/systemd/system/etcd.service", "etcd", null), (t.UnitFile, t.EtcdUser, t.ContainerName));
+        Assert.Equal(("/var/lib/etcd", null), (t.DataDir, t.PodDataDir));
+        Assert.Empty(t.Notes);
         Assert.Equal("etcd1", t.MemberName);
         Assert.Equal(["https://10.0.0.21:2380"], t.PeerUrls);
         Assert.Equal("k8s_etcd", t.InitialClusterToken);
-        Assert.Equal("3.5.16", t.EtcdVersion);
+        Assert.Equal("3.5.16", t.EtcdVersion); // from the env file's "# Environment file for etcd v3.5.16"
+        Assert.DoesNotContain(host.Commands, c => c.StartsWith("/usr/local/bin/etcd ", StringComparison.Ordinal));
         Assert.Equal("/etc/ssl/etcd/ssl/admin-node1.pem", t.Certs.ClientCert);
         Assert.Equal("/etc/ssl/etcd/ssl/admin-node1-key.pem", t.Certs.ClientKey);
         Assert.Equal("/etc/ssl/etcd/ssl/member-node1.pem", t.Certs.ServerCert);
@@ -114,8 +122,10 @@ public class TopologyDetectorTests
         host.Files["/etc/etcd.env"] = Fixtures.KubesprayEtcdEnv;
         host.Files["/etc/systemd/system/etcd.service"] = KubesprayDockerUnit;
         Fixtures.AnsweringDocker(host);
+        Fixtures.KubesprayFilesPresent(host);
         var t = await TopologyDetector.DetectAsync(host, default);
         Assert.Equal(EtcdFlavor.KubesprayDocker, t.Flavor);
+        Assert.Equal(("etcd1", "/etc/etcd.env", "/var/lib/etcd"), (t.ContainerName, t.ConfigFile, t.PodDataDir));
         Assert.Equal("quay.io/coreos/etcd:v3.5.16", t.Image);
         Assert.Equal("3.5.16", t.EtcdVersion);
         Assert.Equal(new EtcdTool("docker", "/usr/bin/docker", "quay.io/coreos/etcd:v3.5.16"), t.Etcdctl);
@@ -133,6 +143,7 @@ public class TopologyDetectorTests
         var t = await TopologyDetector.DetectAsync(host, default);
         Assert.Equal(EtcdFlavor.Systemd, t.Flavor);
         Assert.Equal(("db-1", "/srv/etcd"), (t.MemberName, t.DataDir));
+        Assert.Equal(("/lib/systemd/system/etcd.service", "/lib/systemd/system/etcd.service"), (t.ConfigFile, t.UnitFile));
         Assert.Equal(["https://10.1.0.5:2379"], t.ClientUrls);
     }
 
@@ -144,12 +155,13 @@ public class TopologyDetectorTests
     }
 
     [Fact]
-    public async Task Files_are_read_in_one_listing_and_one_read_each()
+    public async Task Files_are_read_in_two_listings_and_one_read_each()
     {
         var host = new FakeRemoteHost("cp-1");
         host.Files["/etc/kubernetes/manifests/etcd.yaml"] = Fixtures.KubeadmEtcdManifest;
         await TopologyDetector.DetectAsync(host, default);
-        Assert.Single(host.Commands, c => c.StartsWith("ls -1d", StringComparison.Ordinal));
+        // One for the layout, one for every certificate and the data dir the files name.
+        Assert.Equal(2, host.Commands.Count(c => c.StartsWith("ls -1d", StringComparison.Ordinal)));
         Assert.Single(host.Commands, c => c.StartsWith("cat", StringComparison.Ordinal));
     }
 }

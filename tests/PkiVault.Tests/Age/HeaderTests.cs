@@ -92,3 +92,59 @@ public class HeaderTests
         Assert.Equal(AgeErrorKind.Truncated, Parse("age-encryption.org/v1\n-> a\n").Kind);
     }
 }
+
+/// <summary>
+/// Issue 10: the header grammar on bytes, against the spec (age-encryption.org/v1) and the
+/// reference parser: a stanza argument is visible ASCII only, even in a file whose MAC is right.
+/// </summary>
+public class HeaderGrammarTests
+{
+    private static readonly X25519Identity Alice = X25519Identity.Generate();
+
+    /// <summary>A complete file for Alice with an extra stanza line given as raw bytes, and a correct header MAC.</summary>
+    internal static byte[] FileWithExtraStanza(byte[] stanzaLine, X25519Identity identity)
+    {
+        var fileKey = new byte[16];
+        var valid = AgeHeader.Encode(identity.Recipient.Wrap(fileKey).ToList(), fileKey);
+        var text = Encoding.ASCII.GetString(valid);
+        var versionEnd = text.IndexOf('\n') + 1;
+        var macStart = text.IndexOf("\n---", StringComparison.Ordinal) + 1;
+        byte[] upToMac = [.. valid[..versionEnd], .. stanzaLine, .. "\n\n"u8, .. valid[versionEnd..macStart], .. "---"u8];
+        using var hmac = new System.Security.Cryptography.HMACSHA256(AgeCrypto.Hkdf(fileKey, [], "header"));
+        var mac = hmac.ComputeHash(upToMac);
+        byte[] header = [.. upToMac, .. Encoding.ASCII.GetBytes(" " + AgeBase64.Encode(mac) + "\n")];
+        var nonce = new byte[16];
+        using var aead = new System.Security.Cryptography.ChaCha20Poly1305(AgeCrypto.Hkdf(fileKey, nonce, "payload"));
+        var n = new byte[12];
+        StreamNonce.Write(n, 0, last: true);
+        var chunk = new byte[19];
+        aead.Encrypt(n, "abc"u8, chunk.AsSpan(0, 3), chunk.AsSpan(3));
+        return [.. header, .. nonce, .. chunk];
+    }
+
+    [Fact]
+    public void The_file_builder_makes_a_file_that_opens_with_a_visible_ascii_grease_stanza() =>
+        Assert.Equal("abc"u8.ToArray(), AgeTestKit.Decrypt(FileWithExtraStanza("-> grease-x !~{}"u8.ToArray(), Alice), Alice));
+
+    [Theory]
+    [InlineData(0x80)]
+    [InlineData(0xc3)] // the first byte of UTF-8 'é'
+    [InlineData(0xff)]
+    [InlineData(0x7f)]
+    [InlineData(0x09)]
+    public void A_stanza_argument_byte_outside_visible_ascii_is_malformed_even_with_a_good_mac(int bad)
+    {
+        byte[] line = [.. "-> grease a"u8, (byte)bad, .. "b"u8];
+        var ex = Assert.Throws<AgeException>(() => AgeTestKit.Decrypt(FileWithExtraStanza(line, Alice), Alice));
+        Assert.Equal(AgeErrorKind.MalformedHeader, ex.Kind);
+        Assert.Contains($"0x{bad:x2}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_non_ascii_version_suffix_is_malformed_not_a_future_version()
+    {
+        var file = FileWithExtraStanza("-> grease"u8.ToArray(), Alice);
+        file["age-encryption.org/v".Length] = 0xff;
+        Assert.Equal(AgeErrorKind.MalformedHeader, Assert.Throws<AgeException>(() => AgeTestKit.Decrypt(file, Alice)).Kind);
+    }
+}

@@ -5,13 +5,19 @@ namespace EtcdDr.IntegrationTests.Infrastructure;
 /// host and client keys, a known_hosts naming the host key (so checking stays strict), root login
 /// by key only. Stopped and removed with the fixture.
 /// </summary>
-public sealed class SshdFixture : IAsyncLifetime
+public class SshdFixture : IAsyncLifetime
 {
     public static readonly string Address = TestNets.Address(106, 1);
     private readonly TempDirectory _dir = TempDirectory.Create("sshd");
     private System.Diagnostics.Process? _sshd;
 
     public int Port { get; private set; }
+
+    /// <summary>sshd_config lines a derived fixture adds (before the Match block).</summary>
+    protected virtual string ExtraConfig => "";
+
+    /// <summary>A scratch folder of this fixture's own.</summary>
+    protected string Combine(string name) => _dir.Combine(name);
 
     /// <summary>A second port on the same sshd whose sessions get a PATH without sudo (or anything
     /// else), so a test can see a host without sudo whether or not this machine has one.</summary>
@@ -46,6 +52,7 @@ public sealed class SshdFixture : IAsyncLifetime
             KbdInteractiveAuthentication no
             UsePAM no
             StrictModes no
+            {ExtraConfig}
             Match LocalPort {NoSudoPort}
               SetEnv PATH=/nonexistent-etcd-dr-test
             """);

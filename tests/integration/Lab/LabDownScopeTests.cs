@@ -11,6 +11,7 @@ namespace EtcdDr.IntegrationTests.Lab;
 /// like another lab in STATE + "2", and one started by an operator who exported ETCD_DR_LAB_STATE.
 /// Before the fix `lab down` killed its own caller (exit 137) and every one of them.
 /// </summary>
+[Collection(LabNet112Collection.Name)]
 public sealed class LabDownScopeTests
 {
     private const string Script = """

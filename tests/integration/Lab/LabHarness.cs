@@ -6,7 +6,7 @@ using EtcdDr.Lab;
 namespace EtcdDr.IntegrationTests.Lab;
 
 /// <summary>Drives a lab the way an operator does: the etcd-dr CLI for lab verbs, real ssh for the masters, EtcdClient for etcd.</summary>
-public sealed class LabHarness(string stateDirectory, string net, LabFlavor flavor, int masters = 3)
+public sealed class LabHarness(string stateDirectory, string net, LabFlavor flavor, int masters = 3, params string[] upOptions)
 {
     public const int SshPort = 2222;
 
@@ -38,16 +38,19 @@ public sealed class LabHarness(string stateDirectory, string net, LabFlavor flav
         return stdout;
     }
 
-    public Task UpAsync() => LabAsync("up", "--flavor", Flavor.ToString().ToLowerInvariant(), "--masters", MasterCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        "--net", Net, "--ssh-port", SshPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "60", "--output", "json");
+    public Task UpAsync() => LabAsync(["up", "--flavor", Flavor.ToString().ToLowerInvariant(), "--masters", MasterCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--net", Net, "--ssh-port", SshPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "60", "--output", "json", .. upOptions]);
 
     /// <summary>Real OpenSSH with the lab's key and known_hosts, strict host key checking, no user config.</summary>
-    public Task<ProcessResult> SshAsync(int index, string command, int connectTimeoutSeconds = 5) =>
+    public Task<ProcessResult> SshAsync(int index, string command, int connectTimeoutSeconds = 5) => SshToAsync(Address(index), command, connectTimeoutSeconds);
+
+    /// <summary>ssh to an address (a replaced master's new one, say).</summary>
+    public Task<ProcessResult> SshToAsync(string address, string command, int connectTimeoutSeconds = 5) =>
         ProcessRunner.RunAsync(
             Prerequisites.Require("ssh", "apt-get install openssh-client"),
             ["-F", "/dev/null", "-i", Paths.ClientKey, "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + Paths.KnownHosts,
              "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", $"ConnectTimeout={connectTimeoutSeconds}",
-             "-p", SshPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "root@" + Address(index), command],
+             "-p", SshPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "root@" + address, command],
             new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(60) });
 
     public async Task<string> SshOkAsync(int index, string command) =>
