@@ -67,7 +67,9 @@ public abstract partial class PlaybookLabTests(LabFlavor flavor, int net) : IAsy
         _dir.Dispose();
     }
 
-    private async Task<ProcessResult> PlaybookAsync(string playbook, params string[] extra)
+    private Task<ProcessResult> PlaybookAsync(string playbook, params string[] extra) => PlaybookAsync(playbook, expectSuccess: true, extra);
+
+    private async Task<ProcessResult> PlaybookAsync(string playbook, bool expectSuccess, params string[] extra)
     {
         var result = await ProcessRunner.RunAsync(Prerequisites.Require("ansible-playbook", "apt-get install ansible"),
             ["-i", Inventory, "-e", "@" + Vars, .. extra, Path.Combine(RepositoryPaths.Root, "playbooks", playbook)],
@@ -79,9 +81,12 @@ public abstract partial class PlaybookLabTests(LabFlavor flavor, int net) : IAsy
                     ["ANSIBLE_NOCOLOR"] = "1",
                     ["ANSIBLE_LOCAL_TEMP"] = _dir.Combine("ansible-local"),
                     ["ANSIBLE_REMOTE_TEMP"] = _dir.Combine("ansible-remote"),
+                    // restore.yml runs etcd-dr on this machine: its journal and lock stay in the test's folder.
+                    ["ETCD_DR_STATE_DIR"] = _dir.Combine("etcd-dr-state"),
                 },
             });
-        Assert.True(result.ExitCode == 0, $"ansible-playbook {playbook} failed\n{result}");
+        if (expectSuccess)
+            Assert.True(result.ExitCode == 0, $"ansible-playbook {playbook} failed\n{result}");
         return result;
     }
 
@@ -116,6 +121,8 @@ public abstract partial class PlaybookLabTests(LabFlavor flavor, int net) : IAsy
         var check = await PlaybookAsync("install.yml", "--check", "--diff");
         Assert.All(Changed(check), host => Assert.True(host.Value == 0, $"{host.Key}: --check would change {host.Value} things\n{check.Stdout}"));
 
+        using (var client = _lab.Client())
+            await client.PutAsync("/playbook/before-snapshot", "kept", CancellationToken.None);
         await PlaybookAsync("snapshot.yml");
         var list = await CliRunner.RunAsync("snapshot", "list", "--from", "file://" + Store, "--cluster", "lab", "--output", "json");
         Assert.True(list.ExitCode == 0, list.ToString());
@@ -124,6 +131,28 @@ public abstract partial class PlaybookLabTests(LabFlavor flavor, int net) : IAsy
         // onlyIfLeader: one master's run saved, the others stood down.
         Assert.Equal(1, snapshots.GetArrayLength());
         Assert.True(snapshots[0].GetProperty("encrypted").GetBoolean());
+
+        // restore.yml after every master's data dir was wiped: etcd-dr plans, and runs unattended
+        // from this control node with the same cluster, from the newest snapshot in the store.
+        using (var client = _lab.Client())
+            await client.PutAsync("/playbook/after-snapshot", "lost by design", CancellationToken.None);
+        for (var i = 1; i <= _lab.MasterCount; i++)
+            await _lab.LabAsync("break", "wipe-data", "--host", $"master-{i}");
+        var restore = await PlaybookAsync("restore.yml",
+            "-e", $"etcd_dr_inventory={_lab.Paths.Inventory}",
+            "-e", $"etcd_dr_local_binary={RepositoryPaths.SingleFileBinary}",
+            "-e", $"etcd_dr_restore_from=file://{Store}",
+            "-e", $"etcd_dr_restore_identity={_dir.Combine("ops.key")}",
+            "-e", "etcd_dr_restore_confirm=false");
+        Assert.Contains("Plan the restore", restore.Stdout, StringComparison.Ordinal);
+        for (var i = 1; i <= _lab.MasterCount; i++)
+            await _lab.WaitHealthyAsync(i);
+        using (var client = _lab.Client())
+        {
+            Assert.Equal("kept", (await client.GetAsync("/playbook/before-snapshot", CancellationToken.None))?.Value.ToStringUtf8());
+            Assert.Null(await client.GetAsync("/playbook/after-snapshot", CancellationToken.None));
+            Assert.Equal(_lab.MasterCount, (await client.MemberListAsync(CancellationToken.None)).Members.Count);
+        }
     }
 
     [GeneratedRegex(@"age1[0-9a-z]{58}")]
