@@ -13,6 +13,12 @@ public sealed record CliEnvironment(
     /// <summary>True when stdout is a terminal (binary ciphertext there would only garble it).</summary>
     public Func<bool> IsStandardOutputTerminal { get; init; } = () => false;
 
+    /// <summary>True when stderr is a terminal: progress lines go there.</summary>
+    public Func<bool> IsStandardErrorTerminal { get; init; } = () => false;
+
+    /// <summary>Asks a question on the terminal (echo on) and returns the line; null without a terminal.</summary>
+    public Func<string, string?> PromptLine { get; init; } = _ => null;
+
     public static CliEnvironment System { get; } = new(
         Console.OpenStandardInput,
         Console.OpenStandardOutput,
@@ -20,5 +26,7 @@ public sealed record CliEnvironment(
         TerminalPrompt.ReadSecret)
     {
         IsStandardOutputTerminal = () => !Console.IsOutputRedirected,
+        IsStandardErrorTerminal = () => !Console.IsErrorRedirected,
+        PromptLine = prompt => TerminalPrompt.ReadLine(prompt, echo: true),
     };
 }

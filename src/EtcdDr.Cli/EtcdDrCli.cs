@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EtcdDr.Cli.Restore;
 using EtcdDr.Cli.Snapshot;
 
 namespace EtcdDr.Cli;
@@ -24,6 +25,7 @@ public static class EtcdDrCli
         root.Subcommands.Add(AgeCommands.CreateEncrypt(error, env));
         root.Subcommands.Add(AgeCommands.CreateDecrypt(error, env));
         root.Subcommands.Add(PkiCommands.Create(output, error, env));
+        root.Subcommands.Add(RestoreCommands.Create(output, error, env));
         root.Subcommands.Add(CompletionCommand.Create(output));
         CompletionCommand.LowerCaseEnumCompletions(root);
         return root;

@@ -12,6 +12,8 @@ public static class ExitCodes
     public const int Partial = 6;
     /// <summary>A scheduled run skipped because the previous one still holds the lock.</summary>
     public const int Busy = 7;
+    /// <summary>A restore step failed midway; the message names the journal and `restore resume`.</summary>
+    public const int StepFailed = 8;
     public const int Interrupted = 130;
 
     public static int For(FailureKind kind) => (int)kind;

@@ -12,7 +12,10 @@ internal static class TerminalPrompt
     private const int LocalFlagsOffset = 12; // c_lflag in glibc's struct termios (four tcflag_t fields)
     private const uint EchoFlag = 0x8;       // ECHO
 
-    public static string? ReadSecret(string prompt)
+    public static string? ReadSecret(string prompt) => ReadLine(prompt, echo: false);
+
+    /// <summary>A line from the controlling terminal; echo off for secrets. Null without a terminal.</summary>
+    public static string? ReadLine(string prompt, bool echo)
     {
         if (OperatingSystem.IsWindows())
             return null;
@@ -31,7 +34,7 @@ internal static class TerminalPrompt
             // struct termios is 60 bytes on glibc; a larger block leaves room on other libcs.
             var saved = Marshal.AllocHGlobal(256);
             var quiet = Marshal.AllocHGlobal(256);
-            var haveTermios = NativeMethods.tcgetattr(fd, saved) == 0 && NativeMethods.tcgetattr(fd, quiet) == 0;
+            var haveTermios = !echo && NativeMethods.tcgetattr(fd, saved) == 0 && NativeMethods.tcgetattr(fd, quiet) == 0;
             if (haveTermios)
             {
                 var flags = (uint)Marshal.ReadInt32(quiet, LocalFlagsOffset) & ~EchoFlag;
@@ -48,7 +51,8 @@ internal static class TerminalPrompt
                     if (one[0] != (byte)'\r')
                         line.Add(one[0]);
                 }
-                tty.Write("\n"u8);
+                if (!echo)
+                    tty.Write("\n"u8);
                 return Encoding.UTF8.GetString([.. line]);
             }
             finally

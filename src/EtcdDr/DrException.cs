@@ -15,6 +15,10 @@ public enum FailureKind
     Refused = 5,
     /// <summary>Some of the work succeeded and some did not (one destination of several failed).</summary>
     Partial = 6,
+    /// <summary>Another run holds the lock (a scheduled save, a restore of the same cluster).</summary>
+    Busy = 7,
+    /// <summary>A restore step failed midway: the message names the journal and `restore resume`.</summary>
+    StepFailed = 8,
 }
 
 /// <summary>

@@ -22,22 +22,8 @@ public static class FetchCommand
         {
             await using var stores = new OpenedStores();
             var store = stores.Open(parse.GetValue(from)!);
-            var catalog = await SnapshotCatalog.ReadAsync(store, SnapshotCommands.RequireCluster(parse.GetValue(cluster), "fetch"), ct).ConfigureAwait(false);
-            var entry = catalog.Find(parse.GetValue(which)!);
-            var manifest = entry.Manifest ?? throw new DrException($"{entry.Key}: {entry.Problem}", FailureKind.Integrity);
             var path = parse.GetValue(file)!;
-            await using (var part = PartFile.Create(path, parse.GetValue(force)))
-            {
-                await using (var source = await store.OpenReadAsync(entry.Key, ct).ConfigureAwait(false))
-                using (var hashing = new HashingWriteStream(part.Stream, leaveOpen: true))
-                {
-                    await source.CopyToAsync(hashing, 1 << 20, ct).ConfigureAwait(false);
-                    if (hashing.BytesWritten != manifest.FileSize || hashing.Sha256Hex() != manifest.FileSha256)
-                        throw new DrException($"{entry.Key}: downloaded {hashing.BytesWritten} bytes hashing to {hashing.Sha256Hex()}, the manifest says {manifest.FileSize} bytes and {manifest.FileSha256}", FailureKind.Integrity);
-                }
-                await part.CommitAsync(ct).ConfigureAwait(false);
-            }
-            await PartFile.WriteAllTextAsync(SnapshotManifest.PathFor(path), manifest.ToJson(), ct).ConfigureAwait(false);
+            var (entry, manifest, _) = await SnapshotFetch.FetchAsync(store, SnapshotCommands.RequireCluster(parse.GetValue(cluster), "fetch"), parse.GetValue(which)!, path, parse.GetValue(force), ct).ConfigureAwait(false);
             await output.WriteLineAsync($"{entry.Key} -> {Path.GetFullPath(path)} ({StatusCommand.Bytes(manifest.FileSize)}, revision {manifest.Revision}, sha256 ok)").ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
