@@ -27,6 +27,8 @@ public static class EtcdDrCli
         root.Subcommands.Add(AgeCommands.CreateDecrypt(error, env));
         root.Subcommands.Add(PkiCommands.Create(output, error, env));
         root.Subcommands.Add(RestoreCommands.Create(output, error, env));
+        root.Subcommands.Add(CompletionCommand.Create(output));
+        CompletionCommand.LowerCaseEnumCompletions(root);
         return root;
     }
 

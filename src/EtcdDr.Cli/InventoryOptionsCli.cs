@@ -17,6 +17,12 @@ public sealed class InventoryOptionsCli
     public Option<bool> Tunnel { get; } = new("--tunnel") { Description = "reach etcd through SSH tunnels even when port 2379 is reachable directly" };
     public Option<string?> ClusterName { get; } = new("--cluster-name") { Description = "cluster name for a Kubespray inventory (default: its folder's name)" };
 
+    public InventoryOptionsCli() =>
+        Hosts.CompletionSources.Add(CompletionCommand.Quietly(context =>
+            context.ParseResult.GetValue(Inventory) is { } path
+                ? InventoryLoader.Load(path, context.ParseResult.GetValue(ClusterName)).Masters.Select(m => m.Name)
+                : []));
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Inventory, Hosts, AcceptNewHostKeys, Tunnel, ClusterName })

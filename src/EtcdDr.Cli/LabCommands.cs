@@ -29,6 +29,11 @@ public static class LabCommands
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ETCD_DR_LAB_STATE") is { Length: > 0 } s ? s : LabSpec.DefaultState,
     };
 
+    /// <summary>--host completion: the masters of the lab in --state (none when there is no lab).</summary>
+    private static Func<System.CommandLine.Completions.CompletionContext, IEnumerable<System.CommandLine.Completions.CompletionItem>> LabHostNames(Option<string> state) =>
+        CompletionCommand.Quietly(context =>
+            context.ParseResult.GetValue(state) is { } folder && LabState.TryLoad(folder) is { } lab ? lab.Spec.Masters.Select(m => m.Name) : []);
+
     private static Command CreateUp(TextWriter output, TextWriter error)
     {
         var state = StateOption();
@@ -120,6 +125,7 @@ public static class LabCommands
         var kind = new Argument<string>("KIND") { Description = "kill-etcd | stop-etcd | wipe-data | corrupt-data | lose-quorum | cut-off | lose-host" };
         kind.AcceptOnlyFromAmong([.. LabBreakKinds.ByName.Keys]);
         var host = new Option<string?>("--host") { Description = "the master to break (lose-quorum: the first of the majority)" };
+        host.CompletionSources.Add(LabHostNames(state));
         var noRestart = new Option<bool>("--no-restart") { Description = "kill-etcd: keep etcd down (Kubespray: the unit ends failed; kubeadm: kubelet is stopped first)" };
         var command = new Command("break", "Inject a fault into the lab (docs/lab.md describes each per flavor)");
         command.Arguments.Add(kind);
@@ -139,6 +145,7 @@ public static class LabCommands
     {
         var state = StateOption();
         var host = new Option<string>("--host") { Description = "the master to heal", Required = true };
+        host.CompletionSources.Add(LabHostNames(state));
         var command = new Command("heal", "Undo cut-off (remove the iptables rules) and start etcd on the master again if it is stopped");
         command.Options.Add(host);
         command.Options.Add(state);

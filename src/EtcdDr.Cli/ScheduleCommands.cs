@@ -10,8 +10,8 @@ public static class ScheduleCommands
     {
         var schedule = new Command("schedule", "Run snapshots on a timer");
         var defaults = new ScheduleRenderOptions();
-        var kind = new Option<string>("--kind") { Description = "systemd (service + timer), cronjob, or all", DefaultValueFactory = _ => "systemd" };
-        kind.AcceptOnlyFromAmong("systemd", "cronjob", "all");
+        var kind = new Option<string>("--kind") { Description = "systemd (service + timer), service or timer alone (one file each, as a playbook writes them), cronjob, or all", DefaultValueFactory = _ => "systemd" };
+        kind.AcceptOnlyFromAmong("systemd", "service", "timer", "cronjob", "all");
         var binary = new Option<string>("--binary") { Description = "path of etcd-dr on the masters", DefaultValueFactory = _ => defaults.Binary };
         var config = new Option<string>("--config") { Description = "config file on the masters", DefaultValueFactory = _ => defaults.ConfigPath };
         var onCalendar = new Option<string>("--on-calendar") { Description = "systemd OnCalendar= expression", DefaultValueFactory = _ => defaults.OnCalendar };
@@ -29,7 +29,12 @@ public static class ScheduleCommands
             var options = new ScheduleRenderOptions(parse.GetValue(binary)!, parse.GetValue(config)!, parse.GetValue(onCalendar)!, parse.GetValue(cron)!, parse.GetValue(image)!,
                 Flavor: parse.GetValue(flavor)!, MetricsDir: parse.GetValue(metricsDir)!, LockDir: parse.GetValue(lockDir)!);
             var which = parse.GetValue(kind);
-            await output.WriteAsync(UnitRenderer.All(options, systemd: which is "systemd" or "all", cronJob: which is "cronjob" or "all")).ConfigureAwait(false);
+            await output.WriteAsync(which switch
+            {
+                "service" => UnitRenderer.Service(options),
+                "timer" => UnitRenderer.Timer(options),
+                _ => UnitRenderer.All(options, systemd: which is "systemd" or "all", cronJob: which is "cronjob" or "all"),
+            }).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
         schedule.Subcommands.Add(render);

@@ -6,10 +6,12 @@ namespace EtcdDr.Lab;
 public sealed record ControlReply(int Exit, string Stdout = "", string Stderr = "");
 
 /// <summary>
-/// The master's systemd, as far as etcd-dr and the runbooks use it: units from
-/// /etc/systemd/system/NAME.service (the "kubelet" unit is the lab kubelet), "enabled" meaning a
-/// link in multi-user.target.wants, and systemctl's verbs with its exit codes (is-active: 0 active,
-/// 3 otherwise; status: 0/3, 4 for an unknown unit; start of an unknown unit: 5).
+/// The master's systemd, as far as etcd-dr, the runbooks and Ansible's systemd module use it: units
+/// from /etc/systemd/system/NAME.service (the "kubelet" unit is the lab kubelet) and NAME.timer (never
+/// fired, see <see cref="TimerUnit"/>), "enabled" meaning a link in multi-user.target.wants
+/// (timers.target.wants for timers), and systemctl's verbs with its exit codes (is-active: 0 active,
+/// 3 otherwise; status: 0/3, 4 for an unknown unit; start of an unknown unit: 5; show: key=value
+/// properties, LoadState=not-found for an unknown unit).
 /// </summary>
 public sealed class ServiceManager
 {
@@ -31,10 +33,10 @@ public sealed class ServiceManager
         name = Normalize(name);
         if (_units.TryGetValue(name, out var unit))
             return unit;
-        var file = Path.Combine(UnitDirectory, name + ".service");
+        var file = Path.Combine(UnitDirectory, FileName(name));
         if (!File.Exists(file))
             return null;
-        unit = new ProcessUnit(name, file, _paths.Log(name), _environment);
+        unit = IsTimer(name) ? new TimerUnit(name) : new ProcessUnit(name, file, _paths.Log(name), _environment);
         _units[name] = unit;
         return unit;
     }
@@ -42,12 +44,15 @@ public sealed class ServiceManager
     /// <summary>At "boot": start every unit with a link in multi-user.target.wants.</summary>
     public async Task StartEnabledAsync(CancellationToken ct)
     {
-        if (!Directory.Exists(MasterLayout.WantsDirectory))
-            return;
-        foreach (var link in Directory.GetFileSystemEntries(MasterLayout.WantsDirectory, "*.service").Order(StringComparer.Ordinal))
+        foreach (var (folder, pattern) in new[] { (MasterLayout.WantsDirectory, "*.service"), (TimersWantsDirectory, "*.timer") })
         {
-            if (Unit(Path.GetFileName(link)) is { } unit)
-                await unit.StartAsync(ct).ConfigureAwait(false);
+            if (!Directory.Exists(folder))
+                continue;
+            foreach (var link in Directory.GetFileSystemEntries(folder, pattern).Order(StringComparer.Ordinal))
+            {
+                if (Unit(Path.GetFileName(link)) is { } unit)
+                    await unit.StartAsync(ct).ConfigureAwait(false);
+            }
         }
     }
 
@@ -69,7 +74,7 @@ public sealed class ServiceManager
         foreach (var name in names)
         {
             var unit = Unit(name);
-            var display = Normalize(name) + ".service";
+            var display = FileName(Normalize(name));
             switch (verb)
             {
                 case "start" or "stop" or "restart" or "try-restart" or "reload-or-restart" when unit is null:
@@ -113,6 +118,7 @@ public sealed class ServiceManager
                 case "enable":
                     if (!File.Exists(WantsLink(name)))
                     {
+                        Directory.CreateDirectory(Path.GetDirectoryName(WantsLink(name))!);
                         LabFiles.Symlink(WantsLink(name), Path.Combine(UnitDirectory, display));
                         errors.Append($"Created symlink {WantsLink(name)} → {Path.Combine(UnitDirectory, display)}.\n");
                     }
@@ -138,6 +144,9 @@ public sealed class ServiceManager
                     output.Append(Status(unit, display));
                     if (unit.State != UnitState.Active)
                         exit = 3;
+                    break;
+                case "show":
+                    output.Append(Show(unit, display));
                     break;
                 case "kill" when unit is not null:
                     await unit.KillAsync(SignalFrom(args), noRestart: false, ct).ConfigureAwait(false);
@@ -187,7 +196,33 @@ public sealed class ServiceManager
         return text.ToString();
     }
 
-    private static string WantsLink(string name) => Path.Combine(MasterLayout.WantsDirectory, Normalize(name) + ".service");
+    /// <summary>`systemctl show`: the properties Ansible's systemd module reads (it decides from
+    /// LoadState, ActiveState and UnitFileState whether to start or enable a unit).</summary>
+    private static string Show(LabUnit? unit, string display)
+    {
+        var active = unit?.State ?? UnitState.Inactive;
+        var sub = active switch
+        {
+            UnitState.Active => unit is TimerUnit ? "waiting" : "running",
+            UnitState.Activating => "auto-restart",
+            UnitState.Failed => "failed",
+            _ => "dead",
+        };
+        var loaded = unit is null ? "not-found" : "loaded";
+        var fileState = unit is null ? "" : File.Exists(WantsLink(unit.Name)) ? "enabled" : "disabled";
+        return $"Id={display}\nNames={display}\nLoadState={loaded}\nActiveState={LabUnit.Text(active)}\nSubState={sub}\n" +
+            $"UnitFileState={fileState}\nFragmentPath={(unit is null ? "" : Path.Combine(UnitDirectory, display))}\nMainPID={unit?.MainPid ?? 0}\n";
+    }
+
+    private const string TimersWantsDirectory = "/etc/systemd/system/timers.target.wants";
+
+    private static string WantsLink(string name) =>
+        Path.Combine(IsTimer(name) ? TimersWantsDirectory : MasterLayout.WantsDirectory, FileName(Normalize(name)));
+
+    private static bool IsTimer(string name) => name.EndsWith(".timer", StringComparison.Ordinal);
+
+    /// <summary>The unit file's name: services are keyed without ".service", timers keep ".timer".</summary>
+    private static string FileName(string key) => IsTimer(key) ? key : key + ".service";
 
     private static string Normalize(string name) => name.EndsWith(".service", StringComparison.Ordinal) ? name[..^".service".Length] : name;
 }

@@ -26,8 +26,10 @@ public static class InventoryLoader
         return cluster is null ? inventory : inventory with { Cluster = cluster };
     }
 
+    /// <summary>The first line that is not blank, a comment, a document start (---) or a directive
+    /// (%YAML) has a key: YAML. INI's first line is a [group] or a bare host.</summary>
     private static bool LooksLikeYaml(string text) =>
-        text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && l[0] != '#') is { } first && first.Contains(':', StringComparison.Ordinal);
+        text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && l[0] is not ('#' or '%') && l != "---") is { } first && first.Contains(':', StringComparison.Ordinal);
 
     private static string FolderName(string path)
     {
