@@ -78,6 +78,7 @@ public sealed class RestoreJournal
             using var stream = new FileStream(Path, options);
             stream.Write(Encoding.UTF8.GetBytes(line));
             stream.Flush(flushToDisk: true);
+            CrashTestPause.AfterRecord(record);
         }
     }
 
