@@ -47,6 +47,30 @@ public static class ClusterChecks
         return null;
     }
 
+    /// <summary>How long a check before a step asks again before it calls the cluster unhealthy.</summary>
+    public static readonly TimeSpan CheckPatience = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// One etcd read for a check before a step, asked again while it fails for want of a connection. A
+    /// resumed run makes its first etcd call from a fresh process, whose first TLS handshakes can miss the
+    /// 3 s dial timeout on a loaded machine: one missed dial is not an unhealthy cluster.
+    /// </summary>
+    public static async Task<T> PatientlyAsync<T>(RestoreContext context, Func<CancellationToken, Task<T>> read, CancellationToken ct)
+    {
+        var deadline = context.Time.GetUtcNow() + CheckPatience;
+        while (true)
+        {
+            try
+            {
+                return await read(ct).ConfigureAwait(false);
+            }
+            catch (DrException ex) when (ex.Kind == FailureKind.Unreachable && context.Time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(context.Poll, context.Time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Asks until <paramref name="problem"/> answers null or the time is up; returns the last problem.</summary>
     public static async Task<string?> WaitAsync(RestoreContext context, TimeSpan timeout, Func<CancellationToken, Task<string?>> problem, CancellationToken ct)
     {

@@ -11,7 +11,7 @@ public sealed class MemberAddStep : IRestoreStep
 
     public async Task<string?> CheckBeforeAsync(PlanStep step, RestoreContext context, CancellationToken ct)
     {
-        var members = await context.Cluster.MembersAsync(ct).ConfigureAwait(false);
+        var members = await ClusterChecks.PatientlyAsync(context, context.Cluster.MembersAsync, ct).ConfigureAwait(false);
         // An unstarted learner left by an earlier add blocks the next add in etcd; only our own is fine.
         var stray = members.FirstOrDefault(m => m.Name.Length == 0 && !m.PeerUrls.Contains(step.Member!.PeerUrl, StringComparer.Ordinal));
         return stray is null ? null : $"another member was added but never started ({string.Join(",", stray.PeerUrls)}); remove it or start it first";
@@ -19,7 +19,7 @@ public sealed class MemberAddStep : IRestoreStep
 
     public async Task<string?> RunAsync(PlanStep step, RestoreContext context, CancellationToken ct)
     {
-        var members = await context.Cluster.MembersAsync(ct).ConfigureAwait(false);
+        var members = await ClusterChecks.PatientlyAsync(context, context.Cluster.MembersAsync, ct).ConfigureAwait(false);
         if (ClusterChecks.Find(members, step.Member!) is { } existing)
             return $"already a member ({existing.Id:x16}{(existing.IsLearner ? ", learner" : "")})";
         // etcd refuses an add ("unhealthy cluster") until the leader has been connected to every voter for

@@ -7,17 +7,21 @@ public sealed class MemberRemoveStep : IRestoreStep
 
     public async Task<string?> CheckBeforeAsync(PlanStep step, RestoreContext context, CancellationToken ct)
     {
-        // Removing one member must leave a quorum of the others: every other member answers healthy.
+        // Removing one member must leave a quorum of the others: every other member answers healthy. Asked again
+        // for a while before refusing (ClusterChecks.PatientlyAsync says why).
         var others = context.Plan.Members.Where(m => m.Name != step.Member!.Name).ToList();
-        var health = await context.Cluster.HealthAsync(others.Select(m => m.ClientUrl).ToList(), ct).ConfigureAwait(false);
-        var sick = health.Where(h => !h.Healthy).ToList();
-        return sick.Count == 0 ? null
-            : $"not every other member is healthy ({string.Join("; ", sick.Select(h => $"{h.ClientUrl}: {h.Error}"))}); removing {step.Member!.Name} could lose the quorum";
+        return await ClusterChecks.WaitAsync(context, ClusterChecks.CheckPatience, async token =>
+        {
+            var health = await context.Cluster.HealthAsync(others.Select(m => m.ClientUrl).ToList(), token).ConfigureAwait(false);
+            var sick = health.Where(h => !h.Healthy).ToList();
+            return sick.Count == 0 ? null
+                : $"not every other member is healthy ({string.Join("; ", sick.Select(h => $"{h.ClientUrl}: {h.Error}"))}); removing {step.Member!.Name} could lose the quorum";
+        }, ct).ConfigureAwait(false);
     }
 
     public async Task<string?> RunAsync(PlanStep step, RestoreContext context, CancellationToken ct)
     {
-        var members = await context.Cluster.MembersAsync(ct).ConfigureAwait(false);
+        var members = await ClusterChecks.PatientlyAsync(context, context.Cluster.MembersAsync, ct).ConfigureAwait(false);
         if (ClusterChecks.Find(members, step.Member!) is not { } member)
             return "not a member (already removed)";
         await context.Cluster.RemoveAsync(member.Id, ct).ConfigureAwait(false);

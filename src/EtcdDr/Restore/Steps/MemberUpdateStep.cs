@@ -10,7 +10,7 @@ public sealed class MemberUpdateStep : IRestoreStep
     public async Task<string?> RunAsync(PlanStep step, RestoreContext context, CancellationToken ct)
     {
         var planned = step.Member!;
-        var members = await context.Cluster.MembersAsync(ct).ConfigureAwait(false);
+        var members = await ClusterChecks.PatientlyAsync(context, context.Cluster.MembersAsync, ct).ConfigureAwait(false);
         var member = members.FirstOrDefault(m => m.Name == planned.Name)
             ?? throw new DrException($"no member named {planned.Name} in the member list", FailureKind.General);
         if (member.PeerUrls.SequenceEqual([planned.PeerUrl], StringComparer.Ordinal))

@@ -7,7 +7,7 @@ public sealed class PromoteLearnerStep : IRestoreStep
     public StepKind Kind => StepKind.PromoteLearner;
 
     public async Task<string?> CheckBeforeAsync(PlanStep step, RestoreContext context, CancellationToken ct) =>
-        ClusterChecks.Find(await context.Cluster.MembersAsync(ct).ConfigureAwait(false), step.Member!) is null ? $"{step.Member!.Name} is not a member: it must be added first" : null;
+        ClusterChecks.Find(await ClusterChecks.PatientlyAsync(context, context.Cluster.MembersAsync, ct).ConfigureAwait(false), step.Member!) is null ? $"{step.Member!.Name} is not a member: it must be added first" : null;
 
     public async Task<string?> RunAsync(PlanStep step, RestoreContext context, CancellationToken ct)
     {

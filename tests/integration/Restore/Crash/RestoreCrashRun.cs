@@ -55,10 +55,9 @@ public sealed class RestoreCrashRun(LabFlavor flavor, CrashStrategy strategy, in
             var command = first;
             while (true)
             {
-                var total = state?.Plan.Steps.Count;
-                if (total is { } n && boundary > n)
+                if (state is not null && boundary > state.Plan.Steps.Count)
                     break;
-                var point = PausePoint(boundary, total);
+                var point = PausePoint(boundary, state?.Plan);
                 tried++;
                 points.Add(point);
                 var before = state is null ? 0 : Count(state, point);
@@ -84,6 +83,9 @@ public sealed class RestoreCrashRun(LabFlavor flavor, CrashStrategy strategy, in
         {
             await CloseSshMastersAsync(tmp);
             Directory.Delete(tmp, recursive: true);
+            // The lab's folders go with it: keep the journal, the record of every kill and resume.
+            if (Directory.Exists(lab.StateDir) && Directory.GetFiles(lab.StateDir, "*" + RestoreJournal.Extension).Length > 0)
+                File.Copy(Journal(lab), Path.Combine(Path.GetTempPath(), "etcd-dr-tests", $"restore-crash-{flavor}-{strategy}.journal".ToLowerInvariant()), overwrite: true);
         }
         var line = $"{name}: {tried} kill points tried, {passed} passed; lab up {upSeconds:0} s, fault {breakSeconds:0} s, whole test {clock.Elapsed.TotalSeconds:0} s";
         output.WriteLine(line);
@@ -99,13 +101,21 @@ public sealed class RestoreCrashRun(LabFlavor flavor, CrashStrategy strategy, in
         _ => "restore member",
     };
 
-    /// <summary>Where boundary k is hit (see the class comment); the plan's length is known after the first kill.</summary>
-    private string PausePoint(int boundary, int? total)
+    /// <summary>
+    /// Where boundary k is hit (see the class comment); the plan is known after the first kill. Inside a group
+    /// (steps k-1 and k run at once) always right after step k's "begin": the group's begins are written in
+    /// plan order before any of its steps ends, while their ends come in any order, so "after the end of
+    /// k-1" is no boundary there, and a later member that already ended would never be begun again.
+    /// </summary>
+    private string PausePoint(int boundary, RestorePlan? plan)
     {
+        var steps = plan?.Steps;
+        if (steps is not null && boundary >= steps.Count)
+            return $"end:{steps.Count - 1}";
+        if (steps is not null && boundary > 0 && steps[boundary].Group is { } group && steps[boundary - 1].Group == group)
+            return $"begin:{boundary}";
         var afterEnd = (boundary + Phase) % 2 == 0;
-        if (afterEnd)
-            return boundary == 0 ? "plan" : $"end:{boundary - 1}";
-        return total is { } n && boundary >= n ? $"end:{n - 1}" : $"begin:{boundary}";
+        return afterEnd ? (boundary == 0 ? "plan" : $"end:{boundary - 1}") : $"begin:{boundary}";
     }
 
     private static string Name(JournalRecord r) => r.Step is { } s ? $"{r.Type}:{s}" : r.Type;
