@@ -82,7 +82,7 @@ public static class RestorePreflight
     private static async Task<PreflightCheck> QuorumAsync(RestorePlan plan, IRestoreCluster cluster, CancellationToken ct)
     {
         var request = plan.Request;
-        var health = await cluster.HealthAsync(plan.Members.Select(m => m.ClientUrl).ToList(), ct).ConfigureAwait(false);
+        var health = await Steps.ClusterChecks.HealthPatientlyAsync(cluster, plan.Members.Select(m => m.ClientUrl).ToList(), ct).ConfigureAwait(false);
         var healthy = health.Count(h => h.Healthy);
         var quorum = healthy > plan.Members.Count / 2 && health.Any(h => h.IsLeader);
         var detail = $"{healthy} of {plan.Members.Count} members healthy" + (health.Any(h => h.IsLeader) ? ", a leader" : ", no leader");

@@ -65,6 +65,30 @@ public class ResumeColdClientTests
         Assert.Contains("could lose the quorum", problem);
     }
 
+    [Fact]
+    public async Task Preflight_of_restore_member_asks_again_when_the_first_answers_miss_the_dial_timeout()
+    {
+        var (plan, world) = Repair();
+        var checks = await RestorePreflight.CheckAsync(plan, world.Runtimes, new ColdCluster(world.Cluster, failures: 1), default);
+        var quorum = checks.Single(c => c.Name == "quorum");
+        Assert.True(quorum.Ok, quorum.Detail);
+    }
+
+    /// <summary>The other direction: a healthy quorum read as lost would let a restore through without --force.</summary>
+    [Fact]
+    public async Task Preflight_does_not_take_a_missed_dial_for_a_lost_quorum()
+    {
+        using var dir = new TempDir();
+        var world = RestoreHarness.WorldFor(RestoreStrategy.SnapshotAll, EtcdFlavor.Kubespray);
+        var plan = RestorePlanner.Plan(RestoreHarness.Request(RestoreStrategy.SnapshotAll, RestoreHarness.Snapshot(dir)), world.Topologies, world.Runtimes);
+        foreach (var m in world.Masters.Values)
+            m.Running = true;
+        var checks = await RestorePreflight.CheckAsync(plan, world.Runtimes, new ColdCluster(world.Cluster, failures: 1), default);
+        var quorum = checks.Single(c => c.Name == "quorum");
+        Assert.False(quorum.Ok, quorum.Detail);
+        Assert.Contains("HEALTHY", quorum.Detail, StringComparison.Ordinal);
+    }
+
     /// <summary>The first <paramref name="failures"/> calls fail as a missed dial does; then the real answers.</summary>
     private sealed class ColdCluster(IRestoreCluster inner, int failures) : IRestoreCluster
     {

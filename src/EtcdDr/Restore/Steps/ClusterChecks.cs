@@ -71,6 +71,27 @@ public static class ClusterChecks
         }
     }
 
+    /// <summary>How EtcdClient words a dial that timed out (TCP and TLS): no answer yet, not a down member.</summary>
+    public const string MissedDial = "no connection within";
+
+    /// <summary>
+    /// Health of these endpoints, asked again (up to <paramref name="asks"/> times, <paramref name="pause"/> apart)
+    /// while some endpoint's only answer is a missed dial. A fresh process on a loaded machine can miss the 3 s
+    /// dial with its first TLS handshakes; read as "down", that would refuse `restore member` over a healthy
+    /// quorum, or let a restore over a healthy quorum through without --force.
+    /// </summary>
+    public static async Task<IReadOnlyList<EndpointHealth>> HealthPatientlyAsync(IRestoreCluster cluster, IReadOnlyList<string> clientUrls, CancellationToken ct,
+        int asks = 10, TimeSpan? pause = null)
+    {
+        for (var ask = 1; ; ask++)
+        {
+            var health = await cluster.HealthAsync(clientUrls, ct).ConfigureAwait(false);
+            if (ask >= asks || !health.Any(h => !h.Healthy && h.Error?.Contains(MissedDial, StringComparison.Ordinal) == true))
+                return health;
+            await Task.Delay(pause ?? TimeSpan.FromSeconds(3), ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Asks until <paramref name="problem"/> answers null or the time is up; returns the last problem.</summary>
     public static async Task<string?> WaitAsync(RestoreContext context, TimeSpan timeout, Func<CancellationToken, Task<string?>> problem, CancellationToken ct)
     {
