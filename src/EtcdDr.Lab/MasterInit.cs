@@ -19,6 +19,13 @@ public static class MasterInit
         var master = state.Spec.Master(masterName);
         var paths = state.Paths.Master(masterName);
         LabNative.RedirectStandardStreams(paths.InitLog);
+        // Console.Out and Console.Error were opened before (Program builds the CLI with them), and
+        // .NET dups fd 1 and 2 when it opens them: they still wrote to `lab up`'s pipe, long closed,
+        // and init.log stayed empty. Reopen both on the log.
+        Console.SetOut(new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true });
+        Console.SetError(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
+        // A dying init takes its services with it (their output pipes break): say why it died.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) => Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} init of {masterName} dies: {e.ExceptionObject}");
         Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} init of {masterName} ({state.Spec.Flavor}) pid {Environment.ProcessId}");
 
         if (state.CgroupRoot is { } cgroup)
