@@ -27,6 +27,21 @@ public static class MasterInit
         // A dying init takes its services with it (their output pipes break): say why it died.
         AppDomain.CurrentDomain.UnhandledException += (_, e) => Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} init of {masterName} dies: {e.ExceptionObject}");
         Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} init of {masterName} ({state.Spec.Flavor}) pid {Environment.ProcessId}");
+        try
+        {
+            return await RunMasterAsync(stateDirectory, state, master, paths, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // The CLI's own error line goes to the writer it was built with, `lab up`'s closed pipe.
+            Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} init of {masterName} failed: {ex.GetType().Name}: {ex.Message}");
+            throw;
+        }
+    }
+
+    private static async Task<int> RunMasterAsync(string stateDirectory, LabState state, LabMaster master, MasterPaths paths, CancellationToken ct)
+    {
+        var masterName = master.Name;
 
         if (state.CgroupRoot is { } cgroup)
             LabCgroup.Join(Path.Combine(cgroup, masterName));
@@ -48,7 +63,9 @@ public static class MasterInit
         var services = new ServiceManager(paths, environment, kubelet);
         var etcd = new EtcdControl(state.Spec.Flavor, services, kubelet, runtime);
 
-        var server = ControlChannel.ServeAsync(paths.ControlSocket, (words, token) => words.ToArray() switch
+        // Listening first: an init that cannot be reached must not start services it cannot stop.
+        using var listener = ControlChannel.Listen(paths.ControlSocket);
+        var server = ControlChannel.ServeAsync(listener, (words, token) => words.ToArray() switch
         {
             ["systemctl", .. var rest] => services.SystemctlAsync(rest, token),
             ["etcd", .. var rest] => etcd.HandleAsync(rest, token),

@@ -35,6 +35,9 @@ public static class DrillCommand
         inventory.AddTo(command);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
+            // After Ctrl-C the process waits for this action to return (the report written, the lab
+            // torn down, the last line printed) instead of ending after the usual few seconds.
+            using var hold = InterruptGrace.Hold();
             var isLab = parse.GetValue(lab);
             var inventoryPath = parse.GetValue(inventory.Inventory);
             if (isLab == (inventoryPath is not null))
@@ -56,7 +59,8 @@ public static class DrillCommand
                 Restore.RestoreOptionsCli.ParseReplacements(parse.GetValue(replacement) ?? []),
                 TimeSpan.FromSeconds(parse.GetValue(timeout)));
             var json = Output.IsJson(parse.GetValue(format));
-            var outcomes = await new DrillService(json ? TextWriter.Null : error, env.PromptLine, TimeProvider.System).RunAsync(options, ct).ConfigureAwait(false);
+            // Progress goes to stderr in both modes: a drill takes minutes, and stdout stays pure JSON.
+            var outcomes = await new DrillService(error, env.PromptLine, TimeProvider.System).RunAsync(options, ct).ConfigureAwait(false);
             if (json)
             {
                 Output.WriteJson(output, outcomes.Select(o => new

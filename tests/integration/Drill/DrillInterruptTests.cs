@@ -35,7 +35,7 @@ public sealed class DrillInterruptTests
             RedirectStandardInput = true,
         };
         foreach (var arg in (string[])["--default-signal=INT", etcdDr, "drill", "--lab", "--flavor", "kubespray", "--scenario", "wipe-all",
-                     "--net", net, "--ssh-port", LabHarness.SshPort.ToString(CultureInfo.InvariantCulture), "--state", lab.State, "--report", reportDir])
+                     "--net", net, "--ssh-port", LabHarness.SshPort.ToString(CultureInfo.InvariantCulture), "--state", lab.State, "--report", reportDir, "--output", "table"])
             start.ArgumentList.Add(arg);
 
         var stderr = new System.Text.StringBuilder();

@@ -15,7 +15,7 @@ namespace EtcdDr.IntegrationTests.Drill;
 /// stored fails before the fault, exits 1, and its report names the failed check. Then the drill
 /// that passes, with its figures.
 /// </summary>
-public sealed class DrillInventoryLabTests : IAsyncLifetime
+public sealed class DrillInventoryLabTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Cluster = "staging-lab";
     private readonly LabHarness _lab = new(LabHarness.NewStateDirectory("drill-inventory"), TestNets.Net(170), LabFlavor.Kubespray);
@@ -116,7 +116,7 @@ public sealed class DrillInventoryLabTests : IAsyncLifetime
             await _lab.WaitHealthyAsync(i);
         Assert.Equal(_lab.MasterCount, (await MembersAsync()).Count);
         var figures = $"RTO {report.RtoSeconds:0.00} s, RPO {report.RpoSeconds:0.00} s, snapshot revision {report.Snapshot.Revision} ({report.Snapshot.FileSize} bytes)";
-        Console.WriteLine($"drill -i wipe-all (kubespray lab): {figures}");
+        output.WriteLine($"drill -i wipe-all (kubespray lab): {figures}");
     }
 
     private async Task<IReadOnlyList<string>> MembersAsync()

@@ -12,7 +12,7 @@ namespace EtcdDr.IntegrationTests.Fleet;
 /// produces a passing report in a new drill-lab-TIME/ folder under the report folder (so runs never
 /// overwrite each other), its JSON kept in the history folder for the RTO trend.
 /// </summary>
-public sealed class PlaybookDrillLabTests : IAsyncLifetime
+public sealed class PlaybookDrillLabTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly LabHarness _lab = new(LabHarness.NewStateDirectory("playbook-drill"), TestNets.Net(172), LabFlavor.Kubespray);
     private readonly TempDirectory _dir = TempDirectory.Create("playbook-drill");
@@ -92,6 +92,6 @@ public sealed class PlaybookDrillLabTests : IAsyncLifetime
         Assert.True(report.RtoSeconds > 0);
         Assert.True(File.Exists(Path.Combine(folder, ReportFiles.HtmlName)));
         Assert.Single(Directory.GetFiles(Path.Combine(Reports, "history"), "*.json"));
-        Console.WriteLine($"drill.yml wipe-all (kubespray lab): RTO {report.RtoSeconds:0.00} s, RPO {report.RpoSeconds:0.00} s");
+        output.WriteLine($"drill.yml wipe-all (kubespray lab): RTO {report.RtoSeconds:0.00} s, RPO {report.RpoSeconds:0.00} s");
     }
 }
