@@ -17,7 +17,8 @@ public static class ControlChannel
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), linked.Token).ConfigureAwait(false);
+            using (var address = SocketAddress.For(socketPath))
+                await socket.ConnectAsync(address.EndPoint, linked.Token).ConfigureAwait(false);
             await using var stream = new NetworkStream(socket, ownsSocket: false);
             await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(words) + "\n"), linked.Token).ConfigureAwait(false);
             using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -35,13 +36,33 @@ public static class ControlChannel
         }
     }
 
-    public static async Task ServeAsync(string socketPath, Func<IReadOnlyList<string>, CancellationToken, Task<ControlReply>> handle, CancellationToken ct)
+    /// <summary>
+    /// Binds the socket (mode 0600) and listens. Separate from <see cref="ServeAsync"/> so that a
+    /// master's init fails before it starts any service when it cannot listen, instead of starting
+    /// them and dying afterwards (which took sshd and etcd down at their next log line).
+    /// </summary>
+    public static Socket Listen(string socketPath)
     {
         File.Delete(socketPath);
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
-        File.SetUnixFileMode(socketPath, LabFiles.Private);
-        listener.Listen(32);
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            using (var address = SocketAddress.For(socketPath))
+                listener.Bind(address.EndPoint);
+            File.SetUnixFileMode(socketPath, LabFiles.Private);
+            listener.Listen(32);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    public static async Task ServeAsync(Socket listener, Func<IReadOnlyList<string>, CancellationToken, Task<ControlReply>> handle, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
         while (!ct.IsCancellationRequested)
         {
             var client = await listener.AcceptAsync(ct).ConfigureAwait(false);
@@ -74,6 +95,41 @@ public static class ControlChannel
             {
                 // The client gave up waiting.
             }
+        }
+    }
+
+    /// <summary>
+    /// A Unix socket address for a path of any length. sun_path holds 108 bytes with its NUL, and a
+    /// lab's STATE/masters/NAME/run/control.sock passes that once STATE is ~74 characters long (the
+    /// drill matrix's kubespray wipe-all-force-new-cluster lab was 108): bind failed, the init died
+    /// right after starting sshd and etcd, and both died with it. A longer path is reached through
+    /// /proc/self/fd/N/NAME of its opened folder, for bind and connect alike.
+    /// </summary>
+    private sealed class SocketAddress : IDisposable
+    {
+        private const int MaxPathBytes = 107;
+        private readonly int _folder;
+
+        private SocketAddress(UnixDomainSocketEndPoint endPoint, int folder)
+        {
+            EndPoint = endPoint;
+            _folder = folder;
+        }
+
+        public UnixDomainSocketEndPoint EndPoint { get; }
+
+        public static SocketAddress For(string path)
+        {
+            if (Encoding.UTF8.GetByteCount(path) <= MaxPathBytes)
+                return new SocketAddress(new UnixDomainSocketEndPoint(path), -1);
+            var folder = LabNative.OpenFolderPath(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/");
+            return new SocketAddress(new UnixDomainSocketEndPoint($"/proc/self/fd/{folder}/{Path.GetFileName(path)}"), folder);
+        }
+
+        public void Dispose()
+        {
+            if (_folder >= 0)
+                LabNative.CloseDescriptor(_folder);
         }
     }
 }

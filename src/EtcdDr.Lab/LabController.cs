@@ -188,7 +188,13 @@ public static class LabController
             }
             await Task.Delay(250, ct).ConfigureAwait(false);
         }
-        var logs = string.Join("\n", state.Spec.Masters.Select(m => $"--- {state.Paths.Master(m.Name).EtcdLog} ---\n{LabFiles.Tail(state.Paths.Master(m.Name).EtcdLog, 15)}"));
+        // Whether each master's init still runs tells a dead master from an etcd that hangs.
+        var logs = string.Join("\n", state.Spec.Masters.Select(m =>
+        {
+            var mp = state.Paths.Master(m.Name);
+            var init = ProcessIdentity.Read(mp.InitPid) is { IsAlive: true } ? "running" : "GONE";
+            return $"--- {m.Name}: init {init}; {mp.InitLog} ---\n{LabFiles.Tail(mp.InitLog, 5)}\n--- {mp.EtcdLog} ---\n{LabFiles.Tail(mp.EtcdLog, 15)}";
+        }));
         throw new DrException($"etcd did not become healthy within {timeout.TotalSeconds:0} s; last: {last}\n{logs}", FailureKind.Unreachable);
     }
 
@@ -200,10 +206,17 @@ public static class LabController
 
     private static void EnsurePortsFree(LabSpec spec, IEnumerable<LabMaster>? masters = null)
     {
-        foreach (var m in masters ?? spec.Masters)
+        if (TakenPorts(spec, masters ?? spec.Masters).FirstOrDefault() is { } taken)
+            throw new DrException($"{taken}; another lab or program uses --net {spec.Net}. Pick another --net or stop it", FailureKind.Refused);
+    }
+
+    private static IEnumerable<string> TakenPorts(LabSpec spec, IEnumerable<LabMaster> masters)
+    {
+        foreach (var m in masters)
         {
             foreach (var port in new[] { spec.SshPort, LabSpec.EtcdClientPort, LabSpec.EtcdPeerPort, LabSpec.EtcdMetricsPort, ControlPlaneManifests.SecurePort })
             {
+                string? taken = null;
                 try
                 {
                     using var probe = new TcpListener(m.Address, port);
@@ -211,8 +224,10 @@ public static class LabController
                 }
                 catch (SocketException ex)
                 {
-                    throw new DrException($"{m.Address}:{port} is taken ({ex.SocketErrorCode}); another lab or program uses --net {spec.Net}. Pick another --net or stop it", FailureKind.Refused);
+                    taken = $"{m.Address}:{port} is taken ({ex.SocketErrorCode})";
                 }
+                if (taken is not null)
+                    yield return taken;
             }
         }
     }
@@ -273,6 +288,37 @@ public static class LabController
         await new LabFirewall(stateDirectory).RemoveAllAsync(ct).ConfigureAwait(false);
         await DeleteTreeAsync(stateDirectory, ct).ConfigureAwait(false);
         await progress.WriteLineAsync($"lab down: {(state is null ? "no lab.json, cleaned by name" : $"{state.Spec.MasterCount} masters")}; {killed} processes killed; {stateDirectory} removed").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What is left of a lab after `lab down`: processes carrying its markers, its cgroup folder,
+    /// and every master port (ssh, etcd client, peer and metrics, API server) something still
+    /// listens on. Empty when the net can take the next lab.
+    /// </summary>
+    public static IReadOnlyList<string> Leftovers(LabSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var left = new List<string>();
+        var processes = LabProcessTable.FindLabProcesses(spec.StateDirectory);
+        if (processes.Count > 0)
+            left.Add($"processes {string.Join(", ", processes.Select(p => $"{p} ({LabProcessTable.CommandLine(p)})"))}");
+        if (LabCgroup.For(spec.StateDirectory) is { } cgroup && Directory.Exists(cgroup.LabFolder))
+            left.Add($"cgroup {cgroup.LabFolder}");
+        left.AddRange(TakenPorts(spec, spec.Masters));
+        return left;
+    }
+
+    /// <summary>Waits until <see cref="Leftovers"/> is empty; fails naming what is left.</summary>
+    public static async Task WaitGoneAsync(LabSpec spec, TimeSpan timeout, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var clock = Stopwatch.StartNew();
+        while (Leftovers(spec) is { Count: > 0 } left)
+        {
+            if (clock.Elapsed > timeout)
+                throw new DrException($"the lab in {spec.StateDirectory} is not gone {timeout.TotalSeconds:0} s after `lab down`: {string.Join("; ", left)}", FailureKind.General);
+            await Task.Delay(200, ct).ConfigureAwait(false);
+        }
     }
 
     private static async Task DeleteTreeAsync(string directory, CancellationToken ct)

@@ -32,6 +32,16 @@ internal static partial class LabNative
 
     public static bool IsRoot => GetEffectiveUserId() == 0;
 
+    /// <summary>An O_PATH descriptor of a folder (close it with <see cref="CloseDescriptor"/>): names it as /proc/self/fd/N.</summary>
+    public static int OpenFolderPath(string folder)
+    {
+        const int oPath = 0x200000, oDirectory = 0x10000, oCloexec = 0x80000;
+        var fd = Open(folder, oPath | oDirectory | oCloexec, 0);
+        return fd >= 0 ? fd : throw new IOException($"cannot open {folder}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    public static void CloseDescriptor(int fd) => Close(fd);
+
     /// <summary>
     /// An overlayfs whiteout: a character device 0/0 in the upper layer hides the lower layer's
     /// file of that name, so inside the overlay the file does not exist.

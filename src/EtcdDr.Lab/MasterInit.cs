@@ -19,7 +19,29 @@ public static class MasterInit
         var master = state.Spec.Master(masterName);
         var paths = state.Paths.Master(masterName);
         LabNative.RedirectStandardStreams(paths.InitLog);
+        // Console.Out and Console.Error were opened before (Program builds the CLI with them), and
+        // .NET dups fd 1 and 2 when it opens them: they still wrote to `lab up`'s pipe, long closed,
+        // and init.log stayed empty. Reopen both on the log.
+        Console.SetOut(new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true });
+        Console.SetError(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
+        // A dying init takes its services with it (their output pipes break): say why it died.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) => Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} init of {masterName} dies: {e.ExceptionObject}");
         Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} init of {masterName} ({state.Spec.Flavor}) pid {Environment.ProcessId}");
+        try
+        {
+            return await RunMasterAsync(stateDirectory, state, master, paths, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // The CLI's own error line goes to the writer it was built with, `lab up`'s closed pipe.
+            Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} init of {masterName} failed: {ex.GetType().Name}: {ex.Message}");
+            throw;
+        }
+    }
+
+    private static async Task<int> RunMasterAsync(string stateDirectory, LabState state, LabMaster master, MasterPaths paths, CancellationToken ct)
+    {
+        var masterName = master.Name;
 
         if (state.CgroupRoot is { } cgroup)
             LabCgroup.Join(Path.Combine(cgroup, masterName));
@@ -41,7 +63,9 @@ public static class MasterInit
         var services = new ServiceManager(paths, environment, kubelet);
         var etcd = new EtcdControl(state.Spec.Flavor, services, kubelet, runtime);
 
-        var server = ControlChannel.ServeAsync(paths.ControlSocket, (words, token) => words.ToArray() switch
+        // Listening first: an init that cannot be reached must not start services it cannot stop.
+        using var listener = ControlChannel.Listen(paths.ControlSocket);
+        var server = ControlChannel.ServeAsync(listener, (words, token) => words.ToArray() switch
         {
             ["systemctl", .. var rest] => services.SystemctlAsync(rest, token),
             ["etcd", .. var rest] => etcd.HandleAsync(rest, token),

@@ -15,7 +15,7 @@ public static class DrillCommand
         var net = new Option<string>("--net") { Description = "--lab: first three octets of the lab's loopback /24", DefaultValueFactory = _ => LabDrillOptions.DefaultNet };
         var sshPort = new Option<int>("--ssh-port") { Description = "--lab: the masters' sshd port", DefaultValueFactory = _ => LabDrillOptions.DefaultSshPort };
         var state = new Option<string>("--state") { Description = "--lab: the lab's state folder", DefaultValueFactory = _ => LabDrillOptions.DefaultState };
-        var keep = new Option<bool>("--keep") { Description = "--lab: keep the (last) lab after the drill; `etcd-dr lab down --state DIR` removes it" };
+        var keep = new Option<bool>("--keep") { Description = "--lab: keep the lab after the drill (also after Ctrl-C); `etcd-dr lab down --state DIR` removes it. With --scenario all only the last scenario's lab is kept: every scenario needs a fresh lab on the same --net, so each earlier one is torn down first" };
         var noHostEtcdctl = new Option<bool>("--no-host-etcdctl") { Description = "--lab, kubeadm: no etcdctl/etcdutl on the masters' PATH, as on a real kubeadm node (the restore runs them from the etcd image)" };
         var inventory = new InventoryOptionsCli();
         var scenario = new Option<string?>("--scenario") { Description = $"{string.Join(" | ", DrillScenario.Names)} | all (default for --lab: wipe-all; required with -i)" };
@@ -29,12 +29,15 @@ public static class DrillCommand
         var timeout = new Option<double>("--timeout") { Description = "seconds the cluster may take to serve again after the restore returned", DefaultValueFactory = _ => 180 };
         var format = Output.CreateOption();
         var command = new Command("drill", "Rehearse a disaster: write canaries, snapshot and back up the PKI as the schedule does, break the cluster, restore with `etcd-dr restore`, verify, and report RTO and RPO (Markdown, JSON, HTML)\n" +
-            "Exit codes: 0 every drill passed; 1 a drill failed (its report names the failed check); 2 bad arguments or no terminal to confirm on; 4 unreachable; 5 refused (not root for --lab, a lab already up, the cluster name not confirmed)");
+            "Exit codes: 0 every drill passed; 1 a drill failed (its report names the failed check); 2 bad arguments or no terminal to confirm on; 4 unreachable; 5 refused (not root for --lab, a lab already up, the cluster name not confirmed); 130 interrupted by Ctrl-C or SIGTERM (the report says during which step; the lab is torn down unless --keep)");
         foreach (var o in new Option[] { lab, flavor, masters, net, sshPort, state, keep, noHostEtcdctl, scenario, yesDestroy, report, history, metrics, store, identity, replacement, timeout, format })
             command.Options.Add(o);
         inventory.AddTo(command);
         command.SetAction(Guarded.Action(error, async (parse, ct) =>
         {
+            // After Ctrl-C the process waits for this action to return (the report written, the lab
+            // torn down, the last line printed) instead of ending after the usual few seconds.
+            using var hold = InterruptGrace.Hold();
             var isLab = parse.GetValue(lab);
             var inventoryPath = parse.GetValue(inventory.Inventory);
             if (isLab == (inventoryPath is not null))
@@ -56,7 +59,8 @@ public static class DrillCommand
                 Restore.RestoreOptionsCli.ParseReplacements(parse.GetValue(replacement) ?? []),
                 TimeSpan.FromSeconds(parse.GetValue(timeout)));
             var json = Output.IsJson(parse.GetValue(format));
-            var outcomes = await new DrillService(json ? TextWriter.Null : error, env.PromptLine, TimeProvider.System).RunAsync(options, ct).ConfigureAwait(false);
+            // Progress goes to stderr in both modes: a drill takes minutes, and stdout stays pure JSON.
+            var outcomes = await new DrillService(error, env.PromptLine, TimeProvider.System).RunAsync(options, ct).ConfigureAwait(false);
             if (json)
             {
                 Output.WriteJson(output, outcomes.Select(o => new
@@ -67,6 +71,7 @@ public static class DrillCommand
                     rtoSeconds = o.Report.RtoSeconds,
                     rpoSeconds = o.Report.RpoSeconds,
                     failedCheck = o.Report.FailedCheck,
+                    interrupted = o.Report.Interrupted,
                     report = o.Paths.Html,
                     markdown = o.Paths.Markdown,
                     data = o.Paths.Json,
@@ -77,10 +82,17 @@ public static class DrillCommand
                 foreach (var o in outcomes)
                 {
                     var r = o.Report;
-                    await output.WriteLineAsync($"drill {r.Scenario} ({r.Flavor}) {(r.Passed ? "PASSED" : "FAILED")}: RTO {EtcdDr.Drill.Reports.MarkdownReport.Seconds(r.RtoSeconds)}, RPO {EtcdDr.Drill.Reports.MarkdownReport.Seconds(r.RpoSeconds)}"
+                    await output.WriteLineAsync($"drill {r.Scenario} ({r.Flavor}) {EtcdDr.Drill.Reports.MarkdownReport.Verdict(r)}: RTO {EtcdDr.Drill.Reports.MarkdownReport.Seconds(r.RtoSeconds)}, RPO {EtcdDr.Drill.Reports.MarkdownReport.Seconds(r.RpoSeconds)}"
                         + (r.FailedCheck is { } f ? $"; failed check: {f}" : "")).ConfigureAwait(false);
                     await output.WriteLineAsync($"  report: {o.Paths.Html}").ConfigureAwait(false);
                 }
+            }
+            if (ct.IsCancellationRequested)
+            {
+                var last = outcomes.LastOrDefault();
+                await error.WriteLineAsync("etcd-dr: drill interrupted" + (last is null ? "" : $" during {last.Report.Scenario}: {last.Report.FailedCheck} (report {last.Paths.Html})")
+                    + (options.Lab is { Keep: true } ? "; the lab is kept (--keep)" : options.Lab is not null ? "; the lab is torn down" : "")).ConfigureAwait(false);
+                return ExitCodes.Interrupted;
             }
             if (outcomes.FirstOrDefault(o => !o.Report.Passed) is { } failed)
             {

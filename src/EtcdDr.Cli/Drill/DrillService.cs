@@ -29,9 +29,13 @@ public sealed class DrillService(TextWriter log, Func<string, string?> prompt, T
             {
                 var scenario = options.Scenarios[i];
                 var dir = options.Scenarios.Count == 1 ? root : Path.Combine(root, $"{scenario.Name}-{lab.Flavor.ToString().ToLowerInvariant()}");
-                // --keep keeps the last lab only: every scenario starts from a fresh one.
-                var keep = lab.Keep && i == options.Scenarios.Count - 1;
+                // --keep keeps the last lab only: every scenario starts from a fresh one on the same
+                // net, so an earlier lab must go before the next comes up. Interrupted, the lab of
+                // the interrupted scenario is the last one.
+                var keep = lab.Keep && (i == options.Scenarios.Count - 1 || ct.IsCancellationRequested);
                 outcomes.Add(await RunOnLabAsync(scenario, lab, keep, dir, options, ct).ConfigureAwait(false));
+                if (ct.IsCancellationRequested)
+                    break;
             }
             return outcomes;
         }
@@ -43,6 +47,8 @@ public sealed class DrillService(TextWriter log, Func<string, string?> prompt, T
         {
             var dir = options.Scenarios.Count == 1 ? reportRoot : Path.Combine(reportRoot, scenario.Name);
             outcomes.Add(await RunOnInventoryAsync(scenario, options.Inventory, inventory, dir, options, ct).ConfigureAwait(false));
+            if (ct.IsCancellationRequested)
+                break;
         }
         return outcomes;
     }
@@ -66,6 +72,9 @@ public sealed class DrillService(TextWriter log, Func<string, string?> prompt, T
     {
         var spec = new LabSpec(Path.GetFullPath(lab.State), lab.Flavor, lab.Masters, lab.Net, lab.SshPort, lab.NoHostEtcdctl);
         await log.WriteLineAsync($"== drill {scenario.Name} on a fresh {lab.Flavor.ToString().ToLowerInvariant()} lab ({lab.Masters} masters, {lab.Net}.x, state {spec.StateDirectory})").ConfigureAwait(false);
+        // From lab up to lab down, Ctrl-C waits for the teardown instead of ending the process
+        // with the lab's namespaces, sshds and etcds still running (InterruptGrace).
+        using var hold = InterruptGrace.Hold();
         var state = await LabController.UpAsync(spec, TimeSpan.FromSeconds(90), log, ct).ConfigureAwait(false);
         try
         {
@@ -95,8 +104,19 @@ public sealed class DrillService(TextWriter log, Func<string, string?> prompt, T
             if (keep)
                 await log.WriteLineAsync($"lab kept: {LabController.UsageText(state).Split('\n').Last(l => l.Contains("lab down", StringComparison.Ordinal)).Trim()}").ConfigureAwait(false);
             else
-                await LabController.DownAsync(spec.StateDirectory, log, CancellationToken.None).ConfigureAwait(false);
+                await TearDownAsync(spec, log).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// `lab down`, then wait until nothing of the lab is left: no process carrying its markers and
+    /// every port of every master free. The next scenario's lab comes up on the same addresses at
+    /// once, and a port still held by a dying process of this one would break it.
+    /// </summary>
+    private static async Task TearDownAsync(LabSpec spec, TextWriter log)
+    {
+        await LabController.DownAsync(spec.StateDirectory, log, CancellationToken.None).ConfigureAwait(false);
+        await LabController.WaitGoneAsync(spec, TimeSpan.FromSeconds(60), CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task<DrillOutcome> RunOnInventoryAsync(DrillScenario scenario, string inventoryPath, Inventory inventory, string reportDir, DrillOptions options, CancellationToken ct)
@@ -131,14 +151,18 @@ public sealed class DrillService(TextWriter log, Func<string, string?> prompt, T
     private async Task<DrillOutcome> RunAndReportAsync(DrillScenario scenario, DrillEnvironment env, string reportDir, DrillOptions options, CancellationToken ct)
     {
         var report = await new DrillRunner(env, log, time).RunAsync(scenario, ct).ConfigureAwait(false);
-        if (options.HistoryDirectory is { } history)
+        // An interrupted drill still gets its report (written whatever the token says), but it is
+        // neither history nor a metric: it says nothing about the backups.
+        if (report.Interrupted)
+            report = report with { Notes = [.. report.Notes, "interrupted: not added to the history, no metric written"] };
+        if (options.HistoryDirectory is { } history && !report.Interrupted)
         {
             await DrillHistory.AppendAsync(history, report, ct).ConfigureAwait(false);
             var (entries, unreadable) = await DrillHistory.ReadAsync(history, report.Cluster, ct).ConfigureAwait(false);
             report = report with { History = entries, Notes = [.. report.Notes, .. unreadable.Select(u => $"history file skipped: {u}")] };
         }
-        var paths = await ReportFiles.WriteAsync(reportDir, report, ct).ConfigureAwait(false);
-        if (options.MetricsTextfile is { } metrics)
+        var paths = await ReportFiles.WriteAsync(reportDir, report, CancellationToken.None).ConfigureAwait(false);
+        if (options.MetricsTextfile is { } metrics && !report.Interrupted)
             await DrillMetrics.WriteAsync(metrics, report, time.GetUtcNow(), ct).ConfigureAwait(false);
         return new DrillOutcome(report, paths);
     }

@@ -12,11 +12,17 @@ public sealed partial class LabFaultInjector(string stateDirectory) : IFaultInje
         ArgumentNullException.ThrowIfNull(fault);
         var lines = new List<string>();
         var moved = new List<MovedDataDir>();
+        var flavor = LabState.Load(stateDirectory).Spec.Flavor;
         foreach (var host in fault.Hosts)
         {
             var (kind, noRestart) = fault.Kind switch
             {
-                // kill --no-restart keeps etcd down, as lose-quorum does for a majority.
+                // etcd down and kept down on a majority, and nothing else broken. Kubespray: kill
+                // --no-restart (etcd.service ends failed). kubeadm: the manifest moved out of
+                // manifests/ as an operator stops a static pod, the kubelet running; kill
+                // --no-restart would kill the kubelet too, and a restore cannot stop the API
+                // servers of masters whose kubelet is dead (they kept :6443 past 120 s).
+                DrillFaultKind.StopEtcd when flavor == LabFlavor.Kubeadm => (LabBreakKind.StopEtcd, false),
                 DrillFaultKind.StopEtcd => (LabBreakKind.KillEtcd, true),
                 DrillFaultKind.WipeData => (LabBreakKind.WipeData, false),
                 DrillFaultKind.CorruptData => (LabBreakKind.CorruptData, false),

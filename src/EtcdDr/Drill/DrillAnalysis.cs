@@ -164,6 +164,7 @@ public static class DrillAnalysis
             MovedAside = run.MovedAside,
             ToolVersions = run.ToolVersions,
             Notes = run.Notes,
+            Interrupted = run.Interrupted,
         };
     }
 }
@@ -188,4 +189,7 @@ public sealed record DrillRunRecord
 
     /// <summary>The error that stopped the drill early, if any.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The drill was cancelled (Ctrl-C, SIGTERM); <see cref="Error"/> says during which step.</summary>
+    public bool Interrupted { get; init; }
 }

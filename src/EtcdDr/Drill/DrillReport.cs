@@ -67,6 +67,9 @@ public sealed record DrillReport
 
     /// <summary>The first check that failed, or the error that ended the drill; null when it passed.</summary>
     public string? FailedCheck { get; init; }
+
+    /// <summary>Ctrl-C or SIGTERM stopped the drill; <see cref="FailedCheck"/> says during which step.</summary>
+    public bool Interrupted { get; init; }
     public required IReadOnlyList<DrillCheck> Checks { get; init; }
     public required IReadOnlyList<DrillStep> Steps { get; init; }
     public required IReadOnlyList<string> Hosts { get; init; }

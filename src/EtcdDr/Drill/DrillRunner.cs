@@ -10,7 +10,8 @@ namespace EtcdDr.Drill;
 /// <summary>
 /// Runs one scenario end to end: canaries, a snapshot and PKI backups taken the way the schedule
 /// takes them, the fault, the restore, and the verification, every step on the timeline. It never
-/// throws for a failed drill: the report says which check failed. Only cancellation escapes.
+/// throws for a failed drill: the report says which check failed, and an interrupted one (its token
+/// cancelled) says so in the same way.
 /// </summary>
 public sealed class DrillRunner(DrillEnvironment env, TextWriter log, TimeProvider time)
 {
@@ -35,6 +36,7 @@ public sealed class DrillRunner(DrillEnvironment env, TextWriter log, TimeProvid
         CanaryFigures? canaries = null;
         long ackedBeforeSnapshot = 0;
         string? error = null;
+        var interrupted = false;
         using var probeStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task<ProbeResult>? probeTask = null;
         try
@@ -137,9 +139,15 @@ public sealed class DrillRunner(DrillEnvironment env, TextWriter log, TimeProvid
                 return (figures, $"{figures.Acked - figures.LostAcked} of {figures.Acked} acknowledged canaries back, newest #{figures.NewestRecoveredSequence} of #{figures.NewestWrittenSequence}");
             }, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception ex)
         {
-            error = ex is DrException ? ex.Message : $"unexpected {ex.GetType().Name}: {ex.Message}";
+            // Ctrl-C (or SIGTERM) is a reason like any other: the report is still written, says
+            // where the drill was, and the caller tears the target down.
+            // Whatever a cancelled step threw (the in-process restore exits 130 and reports that as
+            // an error), the reason is the interruption.
+            interrupted = ct.IsCancellationRequested;
+            error = interrupted ? Interrupted(outage is not null)
+                : ex is DrException ? ex.Message : $"unexpected {ex.GetType().Name}: {ex.Message}";
             await Say($"  drill stopped: {error}").ConfigureAwait(false);
             await probeStop.CancelAsync().ConfigureAwait(false);
             if (probeTask is not null)
@@ -166,8 +174,20 @@ public sealed class DrillRunner(DrillEnvironment env, TextWriter log, TimeProvid
             ToolVersions = versions,
             Notes = notes,
             Error = error,
+            Interrupted = interrupted,
         };
         return DrillAnalysis.Report(scenario, record, env.Context, time.GetUtcNow());
+    }
+
+    /// <summary>The start of the "drill ran to the end" detail of an interrupted drill.</summary>
+    public const string InterruptedText = "interrupted (Ctrl-C or SIGTERM)";
+
+    private string Interrupted(bool afterOutage)
+    {
+        var running = _timeline.Steps.LastOrDefault(s => !s.Succeeded) is { } step ? $" during '{step.Name}'" : "";
+        return $"{InterruptedText}{running}; nothing after it ran" + (afterOutage
+            ? "; the cluster was already broken and may be only partly restored"
+            : "; the cluster was not broken yet");
     }
 
     private async Task<ProbeResult> WaitForProbeAsync(Task<ProbeResult> probe, CancellationTokenSource stop, CancellationToken ct)

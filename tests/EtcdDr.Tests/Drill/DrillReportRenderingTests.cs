@@ -23,6 +23,29 @@ public sealed partial class DrillReportRenderingTests
     }
 
     [Fact]
+    public void An_interrupted_drill_is_neither_passed_nor_failed_and_names_the_step_it_stopped_in()
+    {
+        var scenario = DrillScenario.Parse("wipe-all")[0];
+        var run = new DrillRunRecord
+        {
+            StartedAt = T0,
+            OutageAt = At(6),
+            Steps = [new(DrillStep.ClusterLane, "restore", "restore run --strategy snapshot-all", At(6.8), At(9), null, "exited 130")],
+            Error = $"{DrillRunner.InterruptedText} during 'restore run --strategy snapshot-all'; nothing after it ran",
+            Interrupted = true,
+        };
+        var report = DrillAnalysis.Report(scenario, run, new DrillContext("r1", "lab", "kubespray", "lab", ["master-1"]), At(10));
+        Assert.False(report.Passed);
+        Assert.True(report.Interrupted);
+        Assert.StartsWith($"drill ran to the end: {DrillRunner.InterruptedText} during 'restore run", report.FailedCheck, StringComparison.Ordinal);
+        Assert.Equal("INTERRUPTED", MarkdownReport.Verdict(report));
+        Assert.StartsWith("# DR drill INTERRUPTED: wipe-all on lab", MarkdownReport.Render(report), StringComparison.Ordinal);
+        Assert.Contains("DR drill INTERRUPTED", HtmlReport.Render(report), StringComparison.Ordinal);
+        Assert.True(DrillReportJson.Parse(DrillReportJson.Render(report), "drill.json").Interrupted);
+        Assert.Equal("FAILED", MarkdownReport.Verdict(Report(passed: false)));
+    }
+
+    [Fact]
     public void A_damaged_json_file_is_an_integrity_error()
     {
         var ex = Assert.Throws<DrException>(() => DrillReportJson.Parse("{\"runId\": 3", "x.json"));

@@ -66,6 +66,18 @@ public static class DrillMatrix
         var metrics = DrillMetrics.Read(await File.ReadAllTextAsync(Path.Combine(history, "drill.prom")));
         Assert.Equal(report.RtoSeconds.Value, metrics["lab"]["last_success_rto_seconds"], 2);
         Assert.False(Directory.Exists(state), $"the lab in {state} was not torn down");
+        // Fully down, not only its folder: the next scenario of this class brings a lab up on the
+        // same addresses at once.
+        var lab = new LabHarness(state, TestNets.Net(net), flavor == "kubeadm" ? EtcdDr.Lab.LabFlavor.Kubeadm : EtcdDr.Lab.LabFlavor.Kubespray);
+        Assert.Empty(lab.LeftoverProcesses());
+        for (var i = 1; i <= 3; i++)
+        {
+            foreach (var port in new[] { LabHarness.SshPort, 2379, 2380 })
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(lab.Address(i)), port);
+                listener.Start(); // throws when something of the lab still listens there
+            }
+        }
         return report;
     }
 }
@@ -73,7 +85,10 @@ public static class DrillMatrix
 // One class per flavor and pair of scenarios: xunit runs classes in parallel, each on its own net.
 public sealed class DrillKubeadmQuorumTests
 {
-    [Fact(Skip = "known failure: restore --from-member on kubeadm times out in StopControlPlane (the stand-in API server still listens on :6443 after 120 s); see the closing note of 2026-12-06")]
+    // The fault stops etcd by parking its manifest with the kubelet running; it used to kill the
+    // kubelet too, and the restore then could not stop the API servers (:6443 held past 120 s).
+    // Passed so once (CLI, load 60); in the drill-fix run under load ~100 the restore failed later.
+    [Fact(Skip = "StopControlPlane fixed on the drill side; under load ~100 `restore run --from-member` then failed in PromoteLearner (master-1 not healthy: a dead SSH tunnel), which restore-proof 505e688 fixes: re-enable after merging it")]
     public Task Lose_quorum() => DrillMatrix.RunAsync("kubeadm", "lose-quorum", 120);
     [Fact] public Task Corrupt_member() => DrillMatrix.RunAsync("kubeadm", "corrupt-member", 120);
 }
@@ -100,7 +115,8 @@ public sealed class DrillKubesprayQuorumTests
 public sealed class DrillKubespraySnapshotTests
 {
     [Fact] public Task Wipe_all() => DrillMatrix.RunAsync("kubespray", "wipe-all", 124);
-    [Fact(Skip = "flaked in the clean-clone CI run of 2026-12-06: the fresh lab for this scenario never had a healthy etcd within 90 s (all client ports refused) while four classes ran at once; it passed in the drill engineer's runs. Find why before re-enabling")]
+    // Its lab comes up now (the control socket path was one byte too long for this state folder).
+    [Fact(Skip = "lab-up failure fixed (control socket path length); under load ~100 `restore run --strategy force-new-cluster` then failed in PromoteLearner (master-2 not healthy: a dead SSH tunnel), which restore-proof 505e688 fixes: re-enable after merging it")]
     public Task Wipe_all_force_new_cluster() => DrillMatrix.RunAsync("kubespray", "wipe-all-force-new-cluster", 124);
 }
 

@@ -32,7 +32,7 @@ public static class HtmlReport
     {
         ArgumentNullException.ThrowIfNull(report);
         var h = new StringBuilder();
-        var verdict = report.Passed ? "PASSED" : "FAILED";
+        var verdict = MarkdownReport.Verdict(report);
         h.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
             .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">")
             .Append("<title>").Append(E($"DR drill {verdict}: {report.Scenario} on {report.Cluster}")).Append("</title>\n<style>")

@@ -6,11 +6,18 @@ namespace EtcdDr.Drill.Reports;
 /// <summary>report.md: what a team pastes into a review or a ticket.</summary>
 public static class MarkdownReport
 {
+    /// <summary>PASSED, FAILED, or INTERRUPTED (Ctrl-C or SIGTERM: neither a pass nor a finding about the backups).</summary>
+    public static string Verdict(DrillReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return report.Passed ? "PASSED" : report.Interrupted ? "INTERRUPTED" : "FAILED";
+    }
+
     public static string Render(DrillReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         var md = new StringBuilder();
-        md.Append(CultureInfo.InvariantCulture, $"# DR drill {(report.Passed ? "PASSED" : "FAILED")}: {report.Scenario} on {report.Cluster}\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"# DR drill {Verdict(report)}: {report.Scenario} on {report.Cluster}\n\n");
         md.Append(CultureInfo.InvariantCulture, $"{report.ScenarioSummary}.\n\n");
         if (report.FailedCheck is { } failed)
             md.Append(CultureInfo.InvariantCulture, $"**Failed check:** {Cell(failed)}\n\n");
