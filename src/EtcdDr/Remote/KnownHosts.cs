@@ -41,13 +41,30 @@ public sealed class KnownHosts(IReadOnlyList<string> files)
 
     /// <summary>The key types known_hosts holds for the host (revoked ones left out): the client
     /// should offer only those host key algorithms, as OpenSSH prefers them.</summary>
-    public IReadOnlySet<string> KnownKeyTypes(string address, int port) =>
-        Entries(LookupName(address, port)).Where(e => e.Marker is null).Select(e => e.KeyType).ToHashSet(StringComparer.Ordinal);
+    public IReadOnlySet<string> KnownKeyTypes(string address, int port)
+    {
+        var types = Entries(LookupName(address, port)).Where(e => e.Marker is null).Select(e => e.KeyType).ToHashSet(StringComparer.Ordinal);
+        if (types.Count == 0 && port != 22)
+            types = Entries(address).Where(e => e.Marker is null).Select(e => e.KeyType).ToHashSet(StringComparer.Ordinal);
+        return types;
+    }
 
+    /// <summary>
+    /// As ssh's check_host_key: the [address]:port entries decide; when there are none and the port
+    /// is not 22, an entry for the bare address with this very key is accepted too ("found matching
+    /// key w/out port"), while a different key there leaves the host unknown, not changed.
+    /// </summary>
     public HostKeyVerdict Check(string address, int port, ReadOnlySpan<byte> presentedBlob)
     {
-        var presented = Convert.ToBase64String(presentedBlob);
-        var entries = Entries(LookupName(address, port)).ToList();
+        var verdict = CheckName(LookupName(address, port), Convert.ToBase64String(presentedBlob));
+        if (verdict == HostKeyVerdict.Unknown && port != 22 && CheckName(address, Convert.ToBase64String(presentedBlob)) == HostKeyVerdict.Known)
+            return HostKeyVerdict.Known;
+        return verdict;
+    }
+
+    private HostKeyVerdict CheckName(string name, string presented)
+    {
+        var entries = Entries(name).ToList();
         if (entries.Any(e => e.Marker == "@revoked" && e.Key == presented))
             return HostKeyVerdict.Revoked;
         var forHost = entries.Where(e => e.Marker is null).ToList();

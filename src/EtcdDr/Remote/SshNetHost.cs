@@ -217,7 +217,8 @@ public sealed class SshNetHost : ITunnelingHost
         var client = await ConnectedAsync(ct).ConfigureAwait(false);
         using var timer = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        using var command = client.CreateCommand(tag.Wrap(remote));
+        // No stdin: the command reads /dev/null, so a `cat` ends at once as under OpenSSH's closed stdin.
+        using var command = client.CreateCommand(tag.Wrap(stdin is null ? remote + " </dev/null" : remote));
         try
         {
             var execution = command.ExecuteAsync(linked.Token);
@@ -231,7 +232,11 @@ public sealed class SshNetHost : ITunnelingHost
             {
                 if (stdin is not null)
                     await stdin(input, linked.Token).ConfigureAwait(false);
-            } // disposing the input stream sends EOF
+                // SSH.NET sends EOF on dispose only after at least one byte; a command given no
+                // stdin (its shell reads /dev/null, see above) or an empty one must still see EOF.
+                if (stdin is not null && input.Position == 0)
+                    SendEof(command);
+            }
             await reading.ConfigureAwait(false);
             await execution.ConfigureAwait(false);
             await readingStderr.ConfigureAwait(false);
@@ -254,6 +259,22 @@ public sealed class SshNetHost : ITunnelingHost
         {
             throw new RemoteException(Name, RemoteFailure.Unreachable, $"the SSH connection was lost: {ex.Message}", 255, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// EOF on the command's channel by hand: SSH.NET 2026.0.1 keeps its channel internal and sends EOF
+    /// from the input stream only when something was written. Reflection on the pinned version,
+    /// checked by the contract test that writes an empty file.
+    /// </summary>
+    private static void SendEof(SshCommand command)
+    {
+        var field = typeof(SshCommand).GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+            .FirstOrDefault(f => f.FieldType.Name == "IChannelSession");
+        var channel = field?.GetValue(command);
+        var sendEof = channel?.GetType().GetMethod("SendEof", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic, Type.EmptyTypes);
+        if (sendEof is null)
+            throw new InvalidOperationException("SSH.NET changed: cannot send EOF on an empty stdin (update SshNetHost.SendEof)");
+        sendEof.Invoke(channel, null);
     }
 
     /// <summary>The caller's stdout consumer; if it fails, the command is cancelled so nothing waits on it.</summary>

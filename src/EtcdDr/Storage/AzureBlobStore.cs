@@ -25,6 +25,13 @@ namespace EtcdDr.Storage;
 /// </summary>
 public sealed class AzureBlobStore : ISnapshotStore, IDisposable
 {
+    /// <summary>
+    /// Pinned, not the SDK's newest (2026-10-06): the newest Azurite 3.35 (the emulator the tests run
+    /// on; 3.36+ needs a Node newer than Debian's) implements, so what ships is what was tested. The
+    /// service answers every version it ever released, and nothing used here is newer.
+    /// </summary>
+    public const BlobClientOptions.ServiceVersion ServiceVersion = BlobClientOptions.ServiceVersion.V2025_11_05;
+
     private static readonly UploadTransferValidationOptions Md5 = new() { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
 
     private readonly AzureBlobStoreOptions _options;
@@ -41,7 +48,7 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
         _options = options;
         _ownedHttp = handler is null ? null : new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         var transport = _ownedHttp is null ? null : new HttpClientTransport(_ownedHttp);
-        var clientOptions = new BlobClientOptions { RetryPolicy = new ScheduledRetryPolicy(options.RetryDelays) };
+        var clientOptions = new BlobClientOptions(ServiceVersion) { RetryPolicy = new ScheduledRetryPolicy(options.RetryDelays) };
         // Per try: a block of a few MiB, or the headers of a download (its body is streamed).
         clientOptions.Retry.NetworkTimeout = TimeSpan.FromMinutes(2);
         if (transport is not null)

@@ -47,7 +47,7 @@ public sealed class Azurite : IAsyncDisposable
             List<string> arguments = ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(), "--location", directory.Path, "--silent", "--disableTelemetry"];
             if (tls is not null)
                 arguments.AddRange(["--cert", tls.CertificatePemPath, "--key", tls.KeyPemPath, "--oauth", "basic"]);
-            var server = await BackgroundServer.StartAsync(program, arguments, port, TimeSpan.FromSeconds(30), ct);
+            var server = await BackgroundServer.StartAsync(program, arguments, port, TimeSpan.FromSeconds(120), ct); // generous: node starts slowly while eight engineers build
             return new Azurite(server, directory, new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{port}/{Account}"));
         }
         catch

@@ -25,9 +25,13 @@ public sealed class FakeTokenServer : IAsyncDisposable
     private readonly Task _loop;
     private readonly List<TokenRequest> _requests = [];
 
-    public FakeTokenServer(Func<TokenRequest, (int Status, string Json)> answer, TestCertificate? tls = null)
+    private readonly string? _serverHeader;
+
+    /// <param name="serverHeader">The Server header of every answer (the metadata service says IMDS/...).</param>
+    public FakeTokenServer(Func<TokenRequest, (int Status, string Json)> answer, TestCertificate? tls = null, string? serverHeader = null)
     {
         _answer = answer;
+        _serverHeader = serverHeader;
         _tls = tls;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
@@ -45,15 +49,29 @@ public sealed class FakeTokenServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The VM metadata service as MSAL probes and uses it: a request without `Metadata: true` gets
+    /// 400 (how the real one answers, and what MSAL's probe looks for), paths other than the v1
+    /// token endpoint 404 (no IMDSv2 here), token requests what <paramref name="token"/> says.
+    /// </summary>
+    public static FakeTokenServer Imds(Func<TokenRequest, (int Status, string Json)> token) => new(request =>
+    {
+        if (!request.PathAndQuery.StartsWith("/metadata/identity/oauth2/token", StringComparison.Ordinal))
+            return (404, """{"error":"not_found"}""");
+        if (!request.Headers.TryGetValue("Metadata", out var metadata) || metadata != "true")
+            return (400, """{"error":"invalid_request","error_description":"Required metadata header not specified"}""");
+        return token(request);
+    }, serverHeader: "IMDS/150.870.65.1854");
+
     /// <summary>An unsigned JWT with the claims Azure Storage (and Azurite) look at.</summary>
-    public static string StorageToken(string tenant, TimeSpan lifetime)
+    public static string StorageToken(string tenant, TimeSpan lifetime, string audience = "https://storage.azure.com")
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         static string Segment(object value) => Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(value)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var header = Segment(new Dictionary<string, object> { ["alg"] = "RS256", ["typ"] = "JWT" });
         var payload = Segment(new Dictionary<string, object>
         {
-            ["aud"] = "https://storage.azure.com",
+            ["aud"] = audience,
             ["iss"] = $"https://sts.windows.net/{tenant}/",
             ["iat"] = now - 60,
             ["nbf"] = now - 60,
@@ -100,7 +118,8 @@ public sealed class FakeTokenServer : IAsyncDisposable
                         _requests.Add(request);
                     var (status, json) = _answer(request);
                     var body = Encoding.UTF8.GetBytes(json);
-                    var head = $"HTTP/1.1 {status} {(status == 200 ? "OK" : "Error")}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+                    var server = _serverHeader is null ? "" : $"Server: {_serverHeader}\r\n";
+                    var head = $"HTTP/1.1 {status} {(status == 200 ? "OK" : "Error")}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n{server}Connection: close\r\n\r\n";
                     await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
                     await stream.WriteAsync(body);
                     await stream.FlushAsync();

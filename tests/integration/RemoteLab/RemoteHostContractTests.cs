@@ -87,6 +87,10 @@ public abstract class RemoteHostContractTests(SshdFixture sshd) : IDisposable
         Assert.Equal(content, await host.ReadFileAsync(path, privileged: true, default));
         Assert.Equal("600", (await host.RunAsync(["stat", "-c", "%a", path], null, default)).Stdout.Trim());
         Assert.True(await host.ExistsAsync(path, privileged: false, default));
+
+        // An empty file: stdin gets EOF with no byte written (SSH.NET sends none by itself then).
+        await host.WriteFileAsync(path, ReadOnlyMemory<byte>.Empty, UnixFileMode.UserRead, owner: null, new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
+        Assert.Empty(await host.ReadFileAsync(path, privileged: true, default));
     }
 
     [Fact]
@@ -270,7 +274,7 @@ public abstract class RemoteHostContractTests(SshdFixture sshd) : IDisposable
     }
 
     [Fact]
-    public async Task Hashed_known_hosts_entries_are_matched_and_an_entry_for_port_22_does_not_cover_another_port()
+    public async Task Hashed_known_hosts_entries_patterns_and_bare_address_entries_are_read_as_ssh_reads_them()
     {
         var hostKey = File.ReadAllLines(sshd.KnownHostsFile)[0].Split(' ');
         // Hashed by ssh-keygen -H itself, as HashKnownHosts=yes writes them.
@@ -282,9 +286,14 @@ public abstract class RemoteHostContractTests(SshdFixture sshd) : IDisposable
         await using (var host = Host(knownHosts: hashed))
             Assert.True((await host.RunAsync(["true"], null, default)).Succeeded);
 
-        // The same key recorded for the bare address (port 22) says nothing about this port.
+        // As ssh does: with no [address]:port entry, the same key under the bare address is accepted
+        // ("found matching key w/out port"), and another key there leaves the host unknown, not changed.
         var bare = _dir.Combine($"known_hosts-bare-{Guid.NewGuid():N}");
         File.WriteAllText(bare, $"{SshdFixture.Address} {hostKey[1]} {hostKey[2]}\n");
+        await using (var host = Host(knownHosts: bare))
+            Assert.True((await host.RunAsync(["true"], null, default)).Succeeded);
+        var otherKey = File.ReadAllText(sshd.IdentityFile + ".pub").Split(' ');
+        File.WriteAllText(bare, $"{SshdFixture.Address} {otherKey[0]} {otherKey[1]}\n");
         await using (var host = Host(knownHosts: bare))
             Assert.Equal(RemoteFailure.HostKeyUnknown, (await Assert.ThrowsAsync<RemoteException>(() => host.RunAsync(["true"], null, default))).Failure);
 

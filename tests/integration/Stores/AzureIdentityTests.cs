@@ -59,12 +59,12 @@ public sealed class AzureIdentityTests : IAsyncLifetime
     private AzureBlobStore OpenFromEnvironment(string prefix) =>
         new(AzureBlobStoreOptions.FromUrl(StoreUrl.Parse(Url(prefix))) with { BlockSize = 4 << 20 }, _tls.TrustingHandler());
 
-    private static string ImdsToken(TokenRequest request) => JsonSerializer.Serialize(new Dictionary<string, string>
+    private static string ImdsToken(string audience = "https://storage.azure.com") => JsonSerializer.Serialize(new Dictionary<string, string>
     {
-        ["access_token"] = FakeTokenServer.StorageToken(Tenant, TimeSpan.FromHours(1)),
+        ["access_token"] = FakeTokenServer.StorageToken(Tenant, TimeSpan.FromHours(1), audience),
         ["expires_in"] = "3600",
         ["expires_on"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["resource"] = "https://storage.azure.com",
+        ["resource"] = audience,
         ["token_type"] = "Bearer",
     });
 
@@ -90,7 +90,7 @@ public sealed class AzureIdentityTests : IAsyncLifetime
     [Fact]
     public async Task Managed_identity_takes_its_token_from_the_metadata_service_and_round_trips_on_azurite()
     {
-        await using var imds = new FakeTokenServer(request => (200, ImdsToken(request)));
+        await using var imds = FakeTokenServer.Imds(_ => (200, ImdsToken()));
         const string clientId = "0d6c4a3e-mi-round-trip";
         using var environment = Environment((AzureCredential.AuthVariable, "managed-identity"), ("AZURE_CLIENT_ID", clientId),
             ("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.BaseUri.ToString()));
@@ -99,7 +99,7 @@ public sealed class AzureIdentityTests : IAsyncLifetime
         Assert.Equal(new AzureCredential.ManagedIdentity(clientId), AzureBlobStoreOptions.FromUrl(StoreUrl.Parse(Url("x"))).Credential);
         await RoundTripAsync(store);
 
-        var tokenRequests = imds.Requests.Where(r => r.PathAndQuery.StartsWith("/metadata/identity/oauth2/token", StringComparison.Ordinal)).ToList();
+        var tokenRequests = imds.Requests.Where(r => r.PathAndQuery.StartsWith("/metadata/identity/oauth2/token", StringComparison.Ordinal) && r.Headers.ContainsKey("Metadata")).ToList();
         var first = Assert.Single(tokenRequests); // one token for every request: cached until it expires
         Assert.Equal("GET", first.Method);
         Assert.Equal("true", first.Headers["Metadata"]);
@@ -143,7 +143,7 @@ public sealed class AzureIdentityTests : IAsyncLifetime
     [Fact]
     public async Task A_metadata_service_that_has_no_such_identity_is_unreachable_naming_managed_identity()
     {
-        await using var imds = new FakeTokenServer(_ => (400, """{"error":"invalid_request","error_description":"Identity not found"}"""));
+        await using var imds = FakeTokenServer.Imds(_ => (400, """{"error":"invalid_request","error_description":"Identity not found"}"""));
         using var environment = Environment((AzureCredential.AuthVariable, "managed-identity"), ("AZURE_CLIENT_ID", "no-such-identity"),
             ("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.BaseUri.ToString()));
         using var store = OpenFromEnvironment("x");
@@ -152,14 +152,14 @@ public sealed class AzureIdentityTests : IAsyncLifetime
         Assert.Contains("managed identity", ex.Message);
         Assert.Contains("AZURE_CLIENT_ID", ex.Message);
         Assert.DoesNotContain('\n', ex.Message);
-        Assert.NotEmpty(imds.Requests);
+        Assert.Contains(imds.Requests, r => r.Headers.ContainsKey("Metadata"));
     }
 
     [Fact]
     public async Task A_token_for_another_audience_is_refused_with_the_role_hint()
     {
         // A valid-looking token whose audience is not storage: Azurite answers 401/403 as Azure does.
-        await using var imds = new FakeTokenServer(request => (200, ImdsToken(request).Replace("https://storage.azure.com", "https://management.azure.com", StringComparison.Ordinal)));
+        await using var imds = FakeTokenServer.Imds(_ => (200, ImdsToken("https://management.azure.com")));
         using var environment = Environment((AzureCredential.AuthVariable, "managed-identity"), ("AZURE_CLIENT_ID", "wrong-audience-identity"),
             ("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.BaseUri.ToString()));
         using var store = OpenFromEnvironment("x");
