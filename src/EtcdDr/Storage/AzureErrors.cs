@@ -33,7 +33,7 @@ internal static class AzureErrors
             var status = (HttpStatusCode)ex.Status;
             // The SDK retried 500/503 until its retries ran out before throwing.
             var attempts = status is HttpStatusCode.InternalServerError or HttpStatusCode.ServiceUnavailable ? options.RetryDelays.Count + 1 : 1;
-            throw FromResponse(options, key, status, ex.ErrorCode, FirstLine(ex.Message), attempts);
+            throw FromResponse(options, key, status, ex.ErrorCode ?? CodeOf(ex.GetRawResponse()), FirstLine(ex.Message), attempts);
         }
         catch (CredentialUnavailableException ex)
         {
@@ -42,6 +42,25 @@ internal static class AzureErrors
         catch (AuthenticationFailedException ex)
         {
             throw new DrException($"{options.Description}{key}: the {IdentityName(options)} token request failed: {FirstLine(ex.Message)}; {IdentityHint(options)}", FailureKind.Unreachable, ex);
+        }
+    }
+
+    /// <summary>The service's error code when the SDK did not lift it: the x-ms-error-code header,
+    /// else &lt;Code&gt; in an XML body (some proxies and emulators answer without the header or content type).</summary>
+    private static string? CodeOf(Response? response)
+    {
+        if (response is null)
+            return null;
+        if (response.Headers.TryGetValue("x-ms-error-code", out var header) && header.Length > 0)
+            return header;
+        try
+        {
+            var body = response.Content?.ToString();
+            return body is not null && body.TrimStart().StartsWith('<') ? System.Xml.Linq.XDocument.Parse(body).Root?.Element("Code")?.Value : null;
+        }
+        catch (System.Xml.XmlException)
+        {
+            return null;
         }
     }
 

@@ -26,6 +26,16 @@ public sealed class AzureIdentityTests : IAsyncLifetime
         "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST", "AZURE_POD_IDENTITY_AUTHORITY_HOST",
     ];
 
+    /// <summary>
+    /// One metadata service for every test here: MSAL probes the endpoint once per process and keeps
+    /// using what it found, so a fake per test would leave later tests talking to a closed port. Each
+    /// test uses its own client id, and the answer depends on it.
+    /// </summary>
+    private static readonly Lazy<FakeTokenServer> SharedImds = new(() => FakeTokenServer.Imds(request =>
+        request.PathAndQuery.Contains("client_id=no-such-identity", StringComparison.Ordinal)
+            ? (400, """{"error":"invalid_request","error_description":"Identity not found"}""")
+            : (200, ImdsToken(request.PathAndQuery.Contains("client_id=wrong-audience-identity", StringComparison.Ordinal) ? "https://management.azure.com" : "https://storage.azure.com"))));
+
     private readonly TestCertificate _tls = TestCertificate.Create();
     private Azurite? _azurite;
 
@@ -90,7 +100,7 @@ public sealed class AzureIdentityTests : IAsyncLifetime
     [Fact]
     public async Task Managed_identity_takes_its_token_from_the_metadata_service_and_round_trips_on_azurite()
     {
-        await using var imds = FakeTokenServer.Imds(_ => (200, ImdsToken()));
+        var imds = SharedImds.Value;
         const string clientId = "0d6c4a3e-mi-round-trip";
         using var environment = Environment((AzureCredential.AuthVariable, "managed-identity"), ("AZURE_CLIENT_ID", clientId),
             ("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.BaseUri.ToString()));
@@ -99,7 +109,8 @@ public sealed class AzureIdentityTests : IAsyncLifetime
         Assert.Equal(new AzureCredential.ManagedIdentity(clientId), AzureBlobStoreOptions.FromUrl(StoreUrl.Parse(Url("x"))).Credential);
         await RoundTripAsync(store);
 
-        var tokenRequests = imds.Requests.Where(r => r.PathAndQuery.StartsWith("/metadata/identity/oauth2/token", StringComparison.Ordinal) && r.Headers.ContainsKey("Metadata")).ToList();
+        var tokenRequests = imds.Requests.Where(r => r.PathAndQuery.StartsWith("/metadata/identity/oauth2/token", StringComparison.Ordinal) && r.Headers.ContainsKey("Metadata")
+            && r.PathAndQuery.Contains(clientId, StringComparison.Ordinal)).ToList();
         var first = Assert.Single(tokenRequests); // one token for every request: cached until it expires
         Assert.Equal("GET", first.Method);
         Assert.Equal("true", first.Headers["Metadata"]);
@@ -143,7 +154,7 @@ public sealed class AzureIdentityTests : IAsyncLifetime
     [Fact]
     public async Task A_metadata_service_that_has_no_such_identity_is_unreachable_naming_managed_identity()
     {
-        await using var imds = FakeTokenServer.Imds(_ => (400, """{"error":"invalid_request","error_description":"Identity not found"}"""));
+        var imds = SharedImds.Value;
         using var environment = Environment((AzureCredential.AuthVariable, "managed-identity"), ("AZURE_CLIENT_ID", "no-such-identity"),
             ("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.BaseUri.ToString()));
         using var store = OpenFromEnvironment("x");
@@ -152,14 +163,14 @@ public sealed class AzureIdentityTests : IAsyncLifetime
         Assert.Contains("managed identity", ex.Message);
         Assert.Contains("AZURE_CLIENT_ID", ex.Message);
         Assert.DoesNotContain('\n', ex.Message);
-        Assert.Contains(imds.Requests, r => r.Headers.ContainsKey("Metadata"));
+        Assert.Contains(imds.Requests, r => r.Headers.ContainsKey("Metadata") && r.PathAndQuery.Contains("client_id=no-such-identity", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_token_for_another_audience_is_refused_with_the_role_hint()
     {
         // A valid-looking token whose audience is not storage: Azurite answers 401/403 as Azure does.
-        await using var imds = FakeTokenServer.Imds(_ => (200, ImdsToken("https://management.azure.com")));
+        var imds = SharedImds.Value;
         using var environment = Environment((AzureCredential.AuthVariable, "managed-identity"), ("AZURE_CLIENT_ID", "wrong-audience-identity"),
             ("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.BaseUri.ToString()));
         using var store = OpenFromEnvironment("x");
