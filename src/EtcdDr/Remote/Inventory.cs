@@ -24,6 +24,8 @@ public sealed record Inventory(string Cluster, SshSettings Ssh, IReadOnlyList<Ma
 /// <param name="ProxyJump">Bastion, as ssh -J takes it.</param>
 /// <param name="Sudo">Run privileged commands through `sudo -n` when the user is not root:
 /// "auto" (default: sudo when the remote user is not root), "always" or "never".</param>
+/// <param name="Client">Which SSH transport: "auto" (default: the system OpenSSH when an `ssh`
+/// client is installed, else the built-in one), "openssh" or "builtin" (SSH.NET, see SshNetHost).</param>
 public sealed record SshSettings(
     string? User = null,
     int? Port = null,
@@ -31,7 +33,8 @@ public sealed record SshSettings(
     string? KnownHostsFile = null,
     string? ConfigFile = null,
     string? ProxyJump = null,
-    string Sudo = "auto");
+    string Sudo = "auto",
+    string Client = "auto");
 
 /// <param name="Name">Inventory name; for Kubespray, the Ansible host name (it names the certs).</param>
 /// <param name="Address">Where SSH connects (ansible_host); also the default etcd address.</param>

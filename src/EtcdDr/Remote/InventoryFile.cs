@@ -106,6 +106,8 @@ public static class InventoryFile
                 yield return ("ssh.proxyJump", $"ssh.proxyJump '{jump}': {jumpProblem}");
             if (Ssh?.Sudo is { } sudo && sudo is not ("auto" or "always" or "never"))
                 yield return ("ssh.sudo", $"ssh.sudo is '{sudo}'; use auto, always or never");
+            if (Ssh?.Client is { } client && client is not ("auto" or "openssh" or "builtin"))
+                yield return ("ssh.client", $"ssh.client is '{client}'; use auto, openssh or builtin");
         }
 
         private static bool IsHttpUrl(string url) =>
@@ -113,7 +115,7 @@ public static class InventoryFile
 
         public Inventory ToInventory() => new(
             Cluster!,
-            new SshSettings(Ssh?.User, Port(Ssh?.Port), Ssh?.IdentityFile, Ssh?.KnownHostsFile, Ssh?.ConfigFile, Ssh?.ProxyJump, Ssh?.Sudo ?? "auto"),
+            new SshSettings(Ssh?.User, Port(Ssh?.Port), Ssh?.IdentityFile, Ssh?.KnownHostsFile, Ssh?.ConfigFile, Ssh?.ProxyJump, Ssh?.Sudo ?? "auto", Ssh?.Client ?? "auto"),
             Masters!.Select(m => new MasterHost(m.Name!, m.Address!, Port(m.Port), m.User, m.EtcdClientUrl, m.IdentityFile)).ToList(),
             Backup is null ? null : new BackupSettings(Backup.Destinations, Backup.Recipients));
 
@@ -124,7 +126,7 @@ public static class InventoryFile
         public static InventoryDocument From(Inventory i) => new()
         {
             Cluster = i.Cluster,
-            Ssh = new SshDocument { User = i.Ssh.User, Port = Text(i.Ssh.Port), IdentityFile = i.Ssh.IdentityFile, KnownHostsFile = i.Ssh.KnownHostsFile, ConfigFile = i.Ssh.ConfigFile, ProxyJump = i.Ssh.ProxyJump, Sudo = i.Ssh.Sudo },
+            Ssh = new SshDocument { User = i.Ssh.User, Port = Text(i.Ssh.Port), IdentityFile = i.Ssh.IdentityFile, KnownHostsFile = i.Ssh.KnownHostsFile, ConfigFile = i.Ssh.ConfigFile, ProxyJump = i.Ssh.ProxyJump, Sudo = i.Ssh.Sudo, Client = i.Ssh.Client == "auto" ? null : i.Ssh.Client },
             Masters = i.Masters.Select(m => new MasterDocument { Name = m.Name, Address = m.Address, Port = Text(m.Port), User = m.User, EtcdClientUrl = m.EtcdClientUrl, IdentityFile = m.IdentityFile }).ToList(),
             Backup = i.Backup is null ? null : new BackupDocument { Destinations = i.Backup.Destinations?.ToList(), Recipients = i.Backup.Recipients?.ToList() },
         };
@@ -141,6 +143,7 @@ public static class InventoryFile
         public string? ConfigFile { get; set; }
         public string? ProxyJump { get; set; }
         public string? Sudo { get; set; }
+        public string? Client { get; set; }
     }
 
     private sealed class MasterDocument

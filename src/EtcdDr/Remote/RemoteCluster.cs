@@ -19,9 +19,9 @@ public sealed class RemoteCluster : IAsyncDisposable
 
     public Inventory Inventory { get; }
 
-    /// <summary>The masters over the system OpenSSH client.</summary>
+    /// <summary>The masters over the SSH transport the inventory asks for (ssh.client; the system OpenSSH when installed).</summary>
     public RemoteCluster(Inventory inventory, SshOptions options, IReadOnlyCollection<string>? only = null)
-        : this(inventory, new OpenSshHostFactory(options), only)
+        : this(inventory, new SshHostFactory(options), only)
     {
     }
 

@@ -1,42 +1,64 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Text;
-using System.Xml.Linq;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 
 namespace EtcdDr.Storage;
 
 /// <summary>
-/// Azure Blob Storage through its REST API over HttpClient (the Azure SDK does not restore here).
-/// Objects are block blobs under the URL's path as name prefix. A large object goes up as Put Block
-/// calls, one block at a time while the writer produces the next, and becomes a blob only with the
-/// final Put Block List; uncommitted blocks are never listed and the service discards them after a
-/// week, so a failed or cancelled write leaves nothing. Objects smaller than one block use Put Blob.
-/// Integrity: every body carries Content-MD5, which the service checks before accepting a block,
-/// a blob or a block list (it answers Md5Mismatch otherwise); Shared Key requests also sign that header.
-/// Requests the service answers 500/503 (ServerBusy when it throttles, OperationTimedOut) are sent
-/// again a few times with growing waits; every request here is idempotent.
+/// Azure Blob Storage through the Azure SDK (Azure.Storage.Blobs). Objects are block blobs under the
+/// URL's path as name prefix. A large object goes up as Stage Block calls, one block at a time while
+/// the writer produces the next (<see cref="PartedUpload"/>: memory stays at two blocks whatever the
+/// size), and becomes a blob only with the final Commit Block List; uncommitted blocks are never
+/// listed and the service discards them after a week, so a failed or cancelled write leaves nothing.
+/// We stage blocks ourselves instead of the SDK's Upload(stream) because that commits whatever it
+/// read when its stream ends, and a writer that fails must leave no blob. Objects smaller than one
+/// block go up in one Upload. Integrity: every body carries an MD5 (the SDK's transfer validation),
+/// which the service checks before accepting it. Requests the service answers 500/503 (ServerBusy,
+/// OperationTimedOut) or that time out are retried by the SDK's pipeline after
+/// <see cref="AzureBlobStoreOptions.RetryDelays"/>; every request here is idempotent.
 /// </summary>
 public sealed class AzureBlobStore : ISnapshotStore, IDisposable
 {
-    /// <summary>A service version that has everything used here; Azurite accepts it too.</summary>
-    public const string ServiceVersion = "2021-08-06";
+    /// <summary>
+    /// Pinned, not the SDK's newest (2026-10-06): the newest Azurite 3.35 (the emulator the tests run
+    /// on; 3.36+ needs a Node newer than Debian's) implements, so what ships is what was tested. The
+    /// service answers every version it ever released, and nothing used here is newer.
+    /// </summary>
+    public const BlobClientOptions.ServiceVersion ServiceVersion = BlobClientOptions.ServiceVersion.V2025_11_05;
+
+    private static readonly UploadTransferValidationOptions Md5 = new() { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
 
     private readonly AzureBlobStoreOptions _options;
-    private readonly HttpClient _http;
+    private readonly BlobContainerClient _container;
+    private readonly HttpClient? _ownedHttp;
 
+    /// <param name="handler">The HTTP handler under the SDK's pipeline and the identity credentials'
+    /// token requests (tests: a scripted handler, or one that trusts a test certificate).</param>
     public AzureBlobStore(AzureBlobStoreOptions options, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.BlockSize is < 1 or > 100 << 20)
             throw new ArgumentOutOfRangeException(nameof(options), "blocks are 1 byte to 100 MiB");
         _options = options;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        _ownedHttp = handler is null ? null : new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        var transport = _ownedHttp is null ? null : new HttpClientTransport(_ownedHttp);
+        var clientOptions = new BlobClientOptions(ServiceVersion) { RetryPolicy = new ScheduledRetryPolicy(options.RetryDelays) };
+        // Per try: a block of a few MiB, or the headers of a download (its body is streamed).
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromMinutes(2);
+        if (transport is not null)
+            clientOptions.Transport = transport;
+        var containerUri = new Uri($"{options.Endpoint.ToString().TrimEnd('/')}/{Uri.EscapeDataString(options.Container)}");
+        _container = options.Credential switch
         {
-            // Per request: a block of a few MiB, or the headers of a download (its body is not timed).
-            Timeout = TimeSpan.FromMinutes(2),
+            AzureCredential.SharedKey key => new BlobContainerClient(containerUri, new StorageSharedKeyCredential(key.Account, Convert.ToBase64String(key.Key)), clientOptions),
+            AzureCredential.Sas sas => new BlobContainerClient(containerUri, new AzureSasCredential(sas.Query), clientOptions),
+            _ => new BlobContainerClient(containerUri, options.Credential.ToTokenCredential(transport), clientOptions),
         };
     }
 
@@ -45,41 +67,41 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
     public string Description => _options.Description;
 
     public Task WriteAsync(string key, Func<Stream, CancellationToken, Task> writer, CancellationToken ct) =>
-        PartedUpload.RunAsync(writer, _options.BlockSize, (parts, token) => UploadAsync(key, parts, token), ct);
+        PartedUpload.RunAsync(writer, _options.BlockSize, (parts, token) => CallAsync(key, () => UploadAsync(key, parts, token)), ct);
 
     private async Task UploadAsync(string key, UploadPartSource parts, CancellationToken ct)
     {
-        var blob = BlobUri(key);
+        var blob = _container.GetBlockBlobClient(_options.Prefix + key);
+        var headers = new BlobHttpHeaders { ContentType = "application/octet-stream" };
         using (var first = (await parts.NextAsync(ct).ConfigureAwait(false))!)
         {
             if (first.IsLast)
             {
-                using var put = await SendAsync(HttpMethod.Put, blob, key, () => Body(first.Data), ct, ("x-ms-blob-type", "BlockBlob")).ConfigureAwait(false);
+                using var whole = first.OpenStream();
+                await blob.UploadAsync(whole, new BlobUploadOptions { HttpHeaders = headers, TransferValidation = Md5 }, ct).ConfigureAwait(false);
                 return;
             }
             // Block ids must all have the same length; a per-upload id keeps two uploads of the same
             // key (a retry racing a slow first try) from committing each other's blocks.
             var upload = Guid.NewGuid().ToString("N");
             var ids = new List<string>();
-            await PutBlockAsync(first).ConfigureAwait(false);
+            await StageAsync(first).ConfigureAwait(false);
             first.Dispose(); // free its buffer before the next one is filled
             while (await parts.NextAsync(ct).ConfigureAwait(false) is { } part)
             {
                 using (part)
                 {
                     if (part.Length > 0)
-                        await PutBlockAsync(part).ConfigureAwait(false);
+                        await StageAsync(part).ConfigureAwait(false);
                 }
             }
-            var list = new XElement("BlockList", ids.Select(id => new XElement("Latest", id)));
-            var xml = Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"utf-8\"?>" + list.ToString(SaveOptions.DisableFormatting));
-            using var commit = await SendAsync(HttpMethod.Put, WithQuery(blob, "comp=blocklist"), key, () => Body(xml, "application/xml"), ct,
-                ("x-ms-blob-content-type", "application/octet-stream")).ConfigureAwait(false);
+            await blob.CommitBlockListAsync(ids, new CommitBlockListOptions { HttpHeaders = headers }, ct).ConfigureAwait(false);
 
-            async Task PutBlockAsync(UploadPart part)
+            async Task StageAsync(UploadPart part)
             {
                 var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{upload}-{part.Number:D6}"));
-                using var response = await SendAsync(HttpMethod.Put, WithQuery(blob, $"comp=block&blockid={Uri.EscapeDataString(id)}"), key, () => Body(part.Data), ct).ConfigureAwait(false);
+                using var body = part.OpenStream();
+                await blob.StageBlockAsync(id, body, new BlockBlobStageBlockOptions { TransferValidation = Md5 }, ct).ConfigureAwait(false);
                 ids.Add(id);
             }
         }
@@ -87,62 +109,63 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
 
     public async IAsyncEnumerable<StoreObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
     {
-        string? marker = null;
-        do
+        var pages = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = _options.Prefix + prefix }, ct)
+            .AsPages(pageSizeHint: _options.ListPageSize)
+            .GetAsyncEnumerator(ct);
+        try
         {
-            var query = $"restype=container&comp=list&prefix={Uri.EscapeDataString(_options.Prefix + prefix)}&maxresults={_options.ListPageSize}";
-            if (marker is not null)
-                query += "&marker=" + Uri.EscapeDataString(marker);
-            XElement root;
-            using (var response = await SendAsync(HttpMethod.Get, WithQuery(ContainerUri(), query), prefix, null, ct).ConfigureAwait(false))
+            while (true)
             {
-                await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-                root = (await XDocument.LoadAsync(body, LoadOptions.None, ct).ConfigureAwait(false)).Root
-                    ?? throw new DrException($"{Description}{prefix}: List Blobs answered an empty document", FailureKind.General);
+                Page<BlobItem>? page = null;
+                await CallAsync(prefix, async () => page = await pages.MoveNextAsync().ConfigureAwait(false) ? pages.Current : null).ConfigureAwait(false);
+                if (page is null)
+                    yield break;
+                foreach (var blob in page.Values)
+                {
+                    if (!blob.Name.StartsWith(_options.Prefix, StringComparison.Ordinal))
+                        continue;
+                    yield return new StoreObject(blob.Name[_options.Prefix.Length..], blob.Properties.ContentLength ?? 0,
+                        blob.Properties.LastModified ?? DateTimeOffset.MinValue);
+                }
             }
-            foreach (var blob in root.Element("Blobs")?.Elements("Blob") ?? [])
-            {
-                var name = blob.Element("Name")?.Value ?? "";
-                if (!name.StartsWith(_options.Prefix, StringComparison.Ordinal))
-                    continue;
-                var properties = blob.Element("Properties");
-                var size = long.Parse(properties?.Element("Content-Length")?.Value ?? "0", CultureInfo.InvariantCulture);
-                var modified = properties?.Element("Last-Modified")?.Value is { } m
-                    ? DateTimeOffset.Parse(m, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
-                    : DateTimeOffset.MinValue;
-                yield return new StoreObject(name[_options.Prefix.Length..], size, modified);
-            }
-            marker = root.Element("NextMarker")?.Value is { Length: > 0 } next ? next : null;
         }
-        while (marker is not null);
+        finally
+        {
+            await pages.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     public async Task<Stream> OpenReadAsync(string key, CancellationToken ct)
     {
-        var response = await SendAsync(HttpMethod.Get, BlobUri(key), key, null, ct, completion: HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
-        try
+        Stream? content = null;
+        await CallAsync(key, async () =>
         {
-            return new OwningReadStream(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), response);
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
-        }
+            var response = await _container.GetBlobClient(_options.Prefix + key).DownloadStreamingAsync(cancellationToken: ct).ConfigureAwait(false);
+            content = response.Value.Content;
+        }).ConfigureAwait(false);
+        return content!;
     }
 
-    public async Task DeleteAsync(string key, CancellationToken ct)
-    {
-        using var response = await SendAsync(HttpMethod.Delete, BlobUri(key), key, null, ct, acceptBlobNotFound: true).ConfigureAwait(false);
-    }
+    public Task DeleteAsync(string key, CancellationToken ct) =>
+        CallAsync(key, () => _container.GetBlobClient(_options.Prefix + key).DeleteIfExistsAsync(cancellationToken: ct));
 
     /// <summary>Create Container; for tests and lab setup (the backup tool itself never creates containers).</summary>
-    internal async Task CreateContainerAsync(CancellationToken ct)
+    internal Task CreateContainerAsync(CancellationToken ct) => CallAsync("", () => _container.CreateIfNotExistsAsync(cancellationToken: ct));
+
+    /// <summary>The names under a prefix including blobs that have staged blocks but no block list
+    /// yet; for tests of what a killed upload leaves.</summary>
+    internal async Task<List<string>> ListIncludingUncommittedAsync(string prefix, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Put, WithQuery(ContainerUri(), "restype=container"), "", () => Body(ReadOnlyMemory<byte>.Empty), ct).ConfigureAwait(false);
+        var names = new List<string>();
+        await foreach (var blob in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = _options.Prefix + prefix, States = BlobStates.Uncommitted }, ct).ConfigureAwait(false))
+            names.Add(blob.Name);
+        return names;
     }
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>One SDK call with its failures turned into the store's one-line errors and exit codes.</summary>
+    private Task CallAsync(string key, Func<Task> call) => AzureErrors.TranslateAsync(_options, key, call);
+
+    public void Dispose() => _ownedHttp?.Dispose();
 
     public ValueTask DisposeAsync()
     {
@@ -150,83 +173,16 @@ public sealed class AzureBlobStore : ISnapshotStore, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    private Uri ContainerUri() => new($"{_options.Endpoint.ToString().TrimEnd('/')}/{Uri.EscapeDataString(_options.Container)}");
-
-    private Uri BlobUri(string key) =>
-        new($"{ContainerUri()}/{string.Join('/', (_options.Prefix + key).Split('/').Select(Uri.EscapeDataString))}");
-
-    private static Uri WithQuery(Uri uri, string query) => new($"{uri}?{query}");
-
-    private static ByteArrayContent Body(ReadOnlyMemory<byte> data, string contentType = "application/octet-stream")
-    {
-        // A copy-free view when the memory is a whole array segment (it always is: pooled buffers).
-        var content = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
-            ? new ByteArrayContent(segment.Array!, segment.Offset, segment.Count)
-            : new ByteArrayContent(data.ToArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        content.Headers.ContentLength = data.Length;
-        // The service verifies this before it stores the bytes.
-        content.Headers.ContentMD5 = MD5.HashData(data.Span);
-        return content;
-    }
-
     /// <summary>
-    /// One request, retried after <see cref="AzureBlobStoreOptions.RetryDelays"/> while the service
-    /// answers 500/503. <paramref name="content"/> is a factory because a sent request (and its
-    /// body) cannot be sent again; each attempt is built and signed afresh (new x-ms-date).
+    /// The SDK's retry policy (it retries 408/429/500/502/503/504 and transport failures) with our
+    /// schedule of waits instead of its exponential one, so tests can make them milliseconds.
     /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, string key, Func<HttpContent>? content, CancellationToken ct,
-        (string Name, string Value)? extraHeader = null, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool acceptBlobNotFound = false)
-    {
-        if (_options.Credential is AzureCredential.Sas sas)
-            uri = new Uri(uri + (uri.Query.Length > 0 ? "&" : "?") + sas.Query);
-        for (var attempt = 1; ; attempt++)
-        {
-            var (response, error) = await SendOnceAsync(method, uri, key, content?.Invoke(), ct, extraHeader, completion, acceptBlobNotFound).ConfigureAwait(false);
-            if (response is not null)
-                return response;
-            if ((error.Status is HttpStatusCode.InternalServerError or HttpStatusCode.ServiceUnavailable) && attempt <= _options.RetryDelays.Count)
-            {
-                await Task.Delay(_options.RetryDelays[attempt - 1], ct).ConfigureAwait(false);
-                continue;
-            }
-            throw AzureErrors.FromResponse(_options, key, error.Status, error.Code, error.Message, attempt);
-        }
-    }
+    private sealed class ScheduledRetryPolicy(IReadOnlyList<TimeSpan> delays) : RetryPolicy(delays.Count, new ScheduledDelay(delays));
 
-    /// <summary>The response when it succeeded, else the service's error (status, code, message).</summary>
-    private async Task<(HttpResponseMessage? Response, (HttpStatusCode Status, string? Code, string? Message) Error)> SendOnceAsync(HttpMethod method, Uri uri,
-        string key, HttpContent? content, CancellationToken ct, (string Name, string Value)? extraHeader, HttpCompletionOption completion, bool acceptBlobNotFound)
+    /// <summary>The wait before retry N is delays[N-1], without jitter; a Retry-After from the service wins when longer.</summary>
+    private sealed class ScheduledDelay(IReadOnlyList<TimeSpan> delays) : DelayStrategy(maxDelay: TimeSpan.FromMinutes(1), jitterFactor: 0)
     {
-        using var request = new HttpRequestMessage(method, uri) { Content = content };
-        request.Headers.Add("x-ms-date", DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture));
-        request.Headers.Add("x-ms-version", ServiceVersion);
-        if (extraHeader is { } header)
-            request.Headers.Add(header.Name, header.Value);
-        if (_options.Credential is AzureCredential.SharedKey sharedKey)
-            AzureSharedKeySigner.Sign(request, sharedKey.Account, sharedKey.Key);
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw AzureErrors.Transport(_options, key, ex);
-        }
-        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
-        {
-            throw AzureErrors.Transport(_options, key, new TimeoutException($"no answer within {_http.Timeout.TotalSeconds:0} s", ex));
-        }
-        if (response.IsSuccessStatusCode)
-            return (response, default);
-        using (response)
-        {
-            var (code, message) = await AzureErrors.ReadErrorAsync(response, ct).ConfigureAwait(false);
-            if (acceptBlobNotFound && response.StatusCode == HttpStatusCode.NotFound && code == "BlobNotFound")
-                return (new HttpResponseMessage(HttpStatusCode.NoContent), default);
-            return (null, (response.StatusCode, code, message));
-        }
+        protected override TimeSpan GetNextDelayCore(Response? response, int retryNumber) =>
+            delays.Count == 0 ? TimeSpan.Zero : delays[Math.Clamp(retryNumber, 1, delays.Count) - 1];
     }
 }

@@ -18,6 +18,7 @@ public sealed class AzureRetryTests
             Requests.Add((request.Method, request.RequestUri!.ToString(), request.Headers.GetValues("x-ms-date").Single(), body));
             var (status, code) = script[Math.Min(Requests.Count - 1, script.Length - 1)];
             var response = new HttpResponseMessage(status) { Content = new StringContent(code is null ? "<?xml version=\"1.0\"?><EnumerationResults><Blobs/></EnumerationResults>" : $"<?xml version=\"1.0\"?><Error><Code>{code}</Code><Message>scripted</Message></Error>") };
+            response.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml"); // as the service answers
             if (code is not null)
                 response.Headers.Add("x-ms-error-code", code);
             return response;

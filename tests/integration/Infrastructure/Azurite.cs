@@ -30,17 +30,25 @@ public sealed class Azurite : IAsyncDisposable
 
     public static AzureCredential SharedKey => new AzureCredential.SharedKey(Account, Convert.FromBase64String(AccountKey));
 
-    public static async Task<Azurite> StartAsync(CancellationToken ct = default)
+    public static Task<Azurite> StartAsync(CancellationToken ct = default) => StartAsync(null, ct);
+
+    /// <summary>
+    /// With <paramref name="tls"/>: HTTPS with that certificate and bearer tokens accepted
+    /// (`--oauth basic`: Azurite checks a token's issuer, audience and lifetime, not its signature).
+    /// The SDK sends bearer tokens over HTTPS only, so the identity credentials need this.
+    /// </summary>
+    public static async Task<Azurite> StartAsync(TestCertificate? tls, CancellationToken ct = default)
     {
         var program = NodeTools.AzuriteBlob;
         var directory = TempDirectory.Create("azurite");
         try
         {
             var port = LoopbackAddresses.FreePort(IPAddress.Loopback);
-            var server = await BackgroundServer.StartAsync(program,
-                ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(), "--location", directory.Path, "--silent", "--disableTelemetry"],
-                port, TimeSpan.FromSeconds(30), ct);
-            return new Azurite(server, directory, new Uri($"http://127.0.0.1:{port}/{Account}"));
+            List<string> arguments = ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(), "--location", directory.Path, "--silent", "--disableTelemetry"];
+            if (tls is not null)
+                arguments.AddRange(["--cert", tls.CertificatePemPath, "--key", tls.KeyPemPath, "--oauth", "basic"]);
+            var server = await BackgroundServer.StartAsync(program, arguments, port, TimeSpan.FromSeconds(120), ct); // generous: node starts slowly while eight engineers build
+            return new Azurite(server, directory, new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{port}/{Account}"));
         }
         catch
         {

@@ -4,8 +4,9 @@ using EtcdDr.Remote;
 namespace EtcdDr.IntegrationTests.RemoteLab;
 
 /// <summary>
-/// What the inventory's SSH settings promise, against a real sshd: an ssh_config file (-F) with a
-/// host alias, a ProxyJump bastion, and --accept-new-host-keys trusting first-seen keys only.
+/// What the inventory's SSH settings promise on the system OpenSSH client, against a real sshd: an
+/// ssh_config file (-F) with a host alias and a ProxyJump bastion. Host key checking, errors and
+/// timeouts are in <see cref="RemoteHostContractTests"/>, run on both transports.
 /// </summary>
 public sealed class SshOptionsTests(SshdFixture sshd) : IClassFixture<SshdFixture>, IDisposable
 {
@@ -99,54 +100,5 @@ public sealed class SshOptionsTests(SshdFixture sshd) : IClassFixture<SshdFixtur
         var ex = await Assert.ThrowsAsync<RemoteException>(() => cut.RunAsync(["true"], null, default));
         Assert.Equal(RemoteFailure.Unreachable, ex.Failure);
         Assert.StartsWith("cp-1: ", ex.Message);
-    }
-
-    private OpenSshHost HostWithKnownHosts(string knownHosts, bool acceptNew) =>
-        new(new MasterHost("cp-1", SshdFixture.Address, sshd.Port),
-            new SshSettings(User: "root", IdentityFile: sshd.IdentityFile, KnownHostsFile: knownHosts, ConfigFile: "/dev/null", Sudo: "never"),
-            new SshOptions(AcceptNewHostKeys: acceptNew, ConnectTimeout: TimeSpan.FromSeconds(5)));
-
-    [Fact]
-    public async Task An_unknown_host_key_is_refused_without_accept_new_and_recorded_with_it()
-    {
-        var knownHosts = _dir.Combine("known_hosts-empty");
-        File.WriteAllText(knownHosts, "");
-
-        await using (var strict = HostWithKnownHosts(knownHosts, acceptNew: false))
-        {
-            var ex = await Assert.ThrowsAsync<RemoteException>(() => strict.RunAsync(["true"], null, default));
-            Assert.Equal(RemoteFailure.HostKeyUnknown, ex.Failure);
-            Assert.StartsWith("cp-1: the host key is not in known_hosts", ex.Message);
-        }
-        Assert.Equal("", File.ReadAllText(knownHosts));
-
-        await using (var trusting = HostWithKnownHosts(knownHosts, acceptNew: true))
-            Assert.True((await trusting.RunAsync(["true"], null, default)).Succeeded);
-        // The key written is the sshd's own, under [address]:port as ssh looks it up.
-        var written = File.ReadAllText(knownHosts).Split(' ');
-        var expected = File.ReadAllLines(sshd.KnownHostsFile)[0].Split(' ');
-        Assert.Equal(expected[0], written[0]);
-        Assert.Equal((expected[1], expected[2]), (written[1], written[2].Trim()));
-
-        // Now known: strict checking accepts it.
-        await using var again = HostWithKnownHosts(knownHosts, acceptNew: false);
-        Assert.True((await again.RunAsync(["true"], null, default)).Succeeded);
-    }
-
-    [Fact]
-    public async Task A_changed_host_key_is_refused_even_with_accept_new()
-    {
-        var other = _dir.Combine("other_key");
-        (await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "other", "-f", other])).EnsureSuccess("ssh-keygen");
-        var otherKey = File.ReadAllText(other + ".pub").Split(' ');
-        var knownHosts = _dir.Combine("known_hosts-changed");
-        File.WriteAllText(knownHosts, $"[{SshdFixture.Address}]:{P} {otherKey[0]} {otherKey[1]}\n");
-
-        await using var host = HostWithKnownHosts(knownHosts, acceptNew: true);
-        var ex = await Assert.ThrowsAsync<RemoteException>(() => host.RunAsync(["true"], null, default));
-        Assert.Equal(RemoteFailure.HostKeyMismatch, ex.Failure);
-        Assert.StartsWith("cp-1: the host key differs from the one in known_hosts", ex.Message);
-        // The stale entry is left for the operator to check, not replaced.
-        Assert.Equal($"[{SshdFixture.Address}]:{P} {otherKey[0]} {otherKey[1]}\n", File.ReadAllText(knownHosts));
     }
 }

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
+using Azure.Storage;
+using Azure.Storage.Sas;
 using EtcdDr.IntegrationTests.Infrastructure;
 using EtcdDr.Storage;
 
@@ -72,19 +72,15 @@ public sealed class AzureBlobStoreTests(AzuriteFixture fixture) : StoreContractT
         Assert.Contains("is for account 'other'", Assert.Throws<DrException>(() => AzureConnectionString.Parse("AccountName=other;AccountKey=AAAA", "acct")).Message);
     }
 
-    /// <summary>
-    /// An account SAS for the Blob service, signed as documented for version 2020-12-06 and later:
-    /// HMAC-SHA256 over account, permissions, services, resource types, start, expiry, IP,
-    /// protocol, version and encryption scope, one per line, with a trailing newline.
-    /// </summary>
+    /// <summary>An account SAS for the Blob service, made by the SDK's own builder and signed with Azurite's key.</summary>
     private static string AccountSas(DateTimeOffset expiry)
     {
-        const string version = AzureBlobStore.ServiceVersion;
-        const string permissions = "rwdlac";
-        var se = expiry.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        var stringToSign = string.Join('\n', Azurite.Account, permissions, "b", "sco", "", se, "", "https,http", version, "", "");
-        var signature = Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(Azurite.AccountKey), Encoding.UTF8.GetBytes(stringToSign)));
-        return $"sv={version}&ss=b&srt=sco&sp={permissions}&se={Uri.EscapeDataString(se)}&spr=https,http&sig={Uri.EscapeDataString(signature)}";
+        var builder = new AccountSasBuilder(AccountSasPermissions.Read | AccountSasPermissions.Write | AccountSasPermissions.Delete | AccountSasPermissions.List
+            | AccountSasPermissions.Add | AccountSasPermissions.Create, expiry, AccountSasServices.Blobs, AccountSasResourceTypes.All)
+        {
+            Protocol = SasProtocol.HttpsAndHttp,
+        };
+        return builder.ToSasQueryParameters(new StorageSharedKeyCredential(Azurite.Account, Azurite.AccountKey)).ToString();
     }
 
     private AzureBlobStore Track(AzureBlobStore store)

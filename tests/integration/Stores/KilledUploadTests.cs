@@ -156,15 +156,7 @@ public sealed class KilledUploadTests(S3rverFixture s3, AzuriteFixture azure, Ss
     /// <summary>List Blobs with include=uncommittedblobs: a blob that has staged blocks but no block list yet.</summary>
     private async Task<bool> HasStagedAzureBlockAsync(string prefix)
     {
-        using var http = new HttpClient();
-        var uri = new Uri($"{azure.Server.Endpoint}/{AzuriteFixture.Container}?restype=container&comp=list&include=uncommittedblobs&prefix={Uri.EscapeDataString(prefix)}");
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        request.Headers.Add("x-ms-date", DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture));
-        request.Headers.Add("x-ms-version", AzureBlobStore.ServiceVersion);
-        AzureSharedKeySigner.Sign(request, Azurite.Account, Convert.FromBase64String(Azurite.AccountKey));
-        using var response = await http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        var root = XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!;
-        return root.Element("Blobs")?.Elements("Blob").Any(b => b.Element("Name")?.Value.EndsWith(".db", StringComparison.Ordinal) == true) == true;
+        using var store = new AzureBlobStore(azure.Server.Options(AzuriteFixture.Container, ""));
+        return (await store.ListIncludingUncommittedAsync(prefix, default)).Any(name => name.EndsWith(".db", StringComparison.Ordinal));
     }
 }
