@@ -9,7 +9,7 @@ public sealed class MemberRemoveStep : IRestoreStep
     {
         // Removing one member must leave a quorum of the others: every other member answers healthy.
         var others = context.Plan.Members.Where(m => m.Name != step.Member!.Name).ToList();
-        var health = await context.Cluster.HealthAsync(others.Select(m => m.ClientUrl).ToList(), ct).ConfigureAwait(false);
+        var health = await context.Cluster.HealthAsync(others.Select(m => m.ReachUrl).ToList(), ct).ConfigureAwait(false);
         var sick = health.Where(h => !h.Healthy).ToList();
         return sick.Count == 0 ? null
             : $"not every other member is healthy ({string.Join("; ", sick.Select(h => $"{h.ClientUrl}: {h.Error}"))}); removing {step.Member!.Name} could lose the quorum";
