@@ -11,7 +11,7 @@ public sealed record ControlReply(int Exit, string Stdout = "", string Stderr = 
 /// fired, see <see cref="TimerUnit"/>), "enabled" meaning a link in multi-user.target.wants
 /// (timers.target.wants for timers), and systemctl's verbs with its exit codes (is-active: 0 active,
 /// 3 otherwise; status: 0/3, 4 for an unknown unit; start of an unknown unit: 5; show: key=value
-/// properties, LoadState=not-found for an unknown unit).
+/// properties, LoadState=not-found for an unknown unit; cat: the unit file, 1 when there is none).
 /// </summary>
 public sealed class ServiceManager
 {
@@ -61,7 +61,7 @@ public sealed class ServiceManager
         var words = args.Where(a => !a.StartsWith('-')).ToList(); // --no-pager, -q, --now...
         var quiet = args.Contains("-q") || args.Contains("--quiet");
         if (words.Count == 0)
-            return new ControlReply(1, "", "etcd-dr lab systemctl: which verb? start|stop|restart|is-active|is-enabled|status|enable|disable|daemon-reload|kill\n");
+            return new ControlReply(1, "", "etcd-dr lab systemctl: which verb? start|stop|restart|is-active|is-enabled|status|show|cat|enable|disable|daemon-reload|kill\n");
         var verb = words[0];
         var names = words.Skip(1).ToList();
         if (verb is "daemon-reload" or "daemon-reexec" or "reset-failed")
@@ -147,6 +147,18 @@ public sealed class ServiceManager
                     break;
                 case "show":
                     output.Append(Show(unit, display));
+                    break;
+                case "cat":
+                    // Discovery asks `systemctl cat kubelet` whether the unit exists at all (a failed
+                    // kubelet is still a kubelet the restore must start again).
+                    var unitFile = Path.Combine(UnitDirectory, display);
+                    if (unit is null || !File.Exists(unitFile))
+                    {
+                        errors.Append($"No files found for {display}.\n");
+                        exit = 1;
+                        break;
+                    }
+                    output.Append($"# {unitFile}\n").Append(File.ReadAllText(unitFile));
                     break;
                 case "kill" when unit is not null:
                     await unit.KillAsync(SignalFrom(args), noRestart: false, ct).ConfigureAwait(false);

@@ -237,11 +237,57 @@ public sealed class OpenSshHost : ITunnelingHost
         await RunAsync(["true"], null, ct).ConfigureAwait(false); // make sure the master connection is up
         var local = FreeLoopbackPort();
         var spec = $"127.0.0.1:{local}:{host}:{port}";
-        var result = await ProcessRunner.RunAsync("ssh", ["-O", "forward", "-L", spec, .. SshArguments()],
-            new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(15), InheritOnly = _environment }, ct).ConfigureAwait(false);
+        var result = await AddForwardAsync(spec, ct).ConfigureAwait(false);
         if (result.ExitCode != 0)
             throw new RemoteException(Name, RemoteFailure.Unreachable, $"could not open an SSH tunnel to {host}:{port}: {result.Stderr.Trim()}", result.ExitCode, result.Stderr);
+        lock (_forwards)
+        {
+            _forwards.Add(spec);
+            _keepForwards ??= KeepForwardsAsync(_keepForwardsStop.Token);
+        }
         return new System.Net.DnsEndPoint("127.0.0.1", local);
+    }
+
+    private Task<ProcessResult> AddForwardAsync(string spec, CancellationToken ct) =>
+        ProcessRunner.RunAsync("ssh", ["-O", "forward", "-L", spec, .. SshArguments()],
+            new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(15), InheritOnly = _environment }, ct);
+
+    private readonly List<string> _forwards = [];
+    private readonly CancellationTokenSource _keepForwardsStop = new();
+    private Task? _keepForwards;
+
+    /// <summary>
+    /// A tunnel lives in the shared connection, and ControlPersist ends that connection after 120 s
+    /// without a session: a forward's listener does not count, so a master left alone for two minutes
+    /// (its etcd down while a restore works on the others, slower under load) lost its tunnel and every
+    /// later health check of it said "connection refused" although etcd ran there. While tunnels are
+    /// open, a session every 30 s keeps the connection, and each forward is asked for again (the same
+    /// local port; a forward that exists is accepted as it is), which also restores them after the
+    /// connection dropped. If this process dies, the connection still ends after ControlPersist.
+    /// </summary>
+    private async Task KeepForwardsAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+                await RunAsync(["true"], null, ct).ConfigureAwait(false);
+                string[] specs;
+                lock (_forwards)
+                    specs = [.. _forwards];
+                foreach (var spec in specs)
+                    await AddForwardAsync(spec, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is RemoteException or TimeoutException or System.ComponentModel.Win32Exception or IOException)
+            {
+                // The host does not answer now: try again next round; the caller's health checks say what is down.
+            }
+        }
     }
 
     private static int FreeLoopbackPort()
@@ -255,6 +301,9 @@ public sealed class OpenSshHost : ITunnelingHost
     /// this host was never connected to. A second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _keepForwardsStop.CancelAsync().ConfigureAwait(false);
+        if (_keepForwards is { } keeping)
+            await keeping.ConfigureAwait(false);
         string? dir;
         lock (_controlDirLock)
         {

@@ -29,7 +29,15 @@ public enum StepKind
 public sealed record ConfigChange(string Setting, string? From, string? To);
 
 /// <summary>A member as the plan knows it: name, host and the peer URL it must have after the restore.</summary>
-public sealed record PlannedMember(string Name, string Host, string PeerUrl, string ClientUrl);
+/// <param name="ClientUrl">The client URL the member advertises (what its config says).</param>
+/// <param name="EndpointUrl">Where etcd-dr reaches it: the inventory's etcdClientUrl (a NAT, a load balancer, a
+/// name the certificate carries) when the inventory gives one; null: <paramref name="ClientUrl"/>.</param>
+public sealed record PlannedMember(string Name, string Host, string PeerUrl, string ClientUrl, string? EndpointUrl = null)
+{
+    /// <summary>The URL every health check, status and verify call uses.</summary>
+    [JsonIgnore]
+    public string ReachUrl => EndpointUrl ?? ClientUrl;
+}
 
 /// <summary>
 /// One step on one host (or "cluster" for steps that talk to etcd's API). Everything a step needs to act

@@ -13,13 +13,15 @@ public static class RestorePlanner
     /// <summary>etcd 3.5.10+: what --bump-revision adds, as the Kubernetes docs do (watchers see "compacted").</summary>
     public const long BumpRevisionBy = 1_000_000_000;
 
-    public static RestorePlan Plan(RestoreRequest request, IReadOnlyList<MasterTopology> topology, IReadOnlyDictionary<string, IEtcdRuntime> runtimes)
+    /// <param name="endpointUrls">Host -> the inventory's etcdClientUrl, where it gives one: health checks go there.</param>
+    public static RestorePlan Plan(RestoreRequest request, IReadOnlyList<MasterTopology> topology, IReadOnlyDictionary<string, IEtcdRuntime> runtimes,
+        IReadOnlyDictionary<string, string>? endpointUrls = null)
     {
         if (topology.Count == 0)
             throw new DrException("the inventory names no masters", FailureKind.Usage);
         foreach (var name in request.Replacements.Keys.Where(n => topology.All(t => t.Host != n)))
             throw new DrException($"--replace {name}=...: no master named '{name}' in the inventory", FailureKind.Usage);
-        var members = topology.Select(t => Member(t, request)).ToList();
+        var members = topology.Select(t => Member(t, request, endpointUrls?.GetValueOrDefault(t.Host))).ToList();
         var b = new Builder(request, topology, runtimes, members);
         switch (request.Strategy)
         {
@@ -44,7 +46,7 @@ public static class RestorePlanner
         ?? throw new DrException($"{flag} {name}: no such master; known: {string.Join(", ", topology.Select(t => t.Host))}", FailureKind.Usage);
 
     /// <summary>The member as it must be after the restore: a replaced master's URLs carry its new address.</summary>
-    public static PlannedMember Member(MasterTopology t, RestoreRequest request)
+    public static PlannedMember Member(MasterTopology t, RestoreRequest request, string? endpointUrl = null)
     {
         var peer = t.PeerUrls.FirstOrDefault() ?? throw new DrException($"{t.Host}: {t.ConfigFile} names no peer URL", FailureKind.Usage);
         var client = t.ClientUrls.FirstOrDefault(u => !IsLoopback(u)) ?? t.ClientUrls.FirstOrDefault()
@@ -53,8 +55,9 @@ public static class RestorePlanner
         {
             peer = WithHost(peer, address);
             client = WithHost(client, address);
+            endpointUrl = null; // a replaced master is reached at its new address
         }
-        return new PlannedMember(t.MemberName, t.Host, peer, client);
+        return new PlannedMember(t.MemberName, t.Host, peer, client, endpointUrl);
     }
 
     private static bool IsLoopback(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) && u.IsLoopback;
@@ -278,7 +281,7 @@ public static class RestorePlanner
         }
 
         public void WaitHealthy(IReadOnlyList<PlannedMember> expected, string title, bool checkPeerUrls = true) =>
-            Add(PlanStep.ClusterHost, StepKind.WaitHealthy, title, [$"etcdctl endpoint status --endpoints={string.Join(",", expected.Select(m => m.ClientUrl))}"],
+            Add(PlanStep.ClusterHost, StepKind.WaitHealthy, title, [$"etcdctl endpoint status --endpoints={string.Join(",", expected.Select(m => m.ReachUrl))}"],
                 expected: expected, checkPeerUrls: checkPeerUrls);
 
         /// <summary>member add --learner, data dir aside, start with existing, wait until caught up, promote.</summary>
@@ -303,6 +306,6 @@ public static class RestorePlanner
         public void Verify() =>
             Add(PlanStep.ClusterHost, StepKind.Verify,
                 "verify: a leader, member list == inventory, every endpoint healthy" + (request.Snapshot?.Revision is { } rev ? $", revision >= {rev}" : ""),
-                [$"etcdctl member list; etcdctl endpoint status --endpoints={string.Join(",", members.Select(m => m.ClientUrl))}"], expected: members);
+                [$"etcdctl member list; etcdctl endpoint status --endpoints={string.Join(",", members.Select(m => m.ReachUrl))}"], expected: members);
     }
 }

@@ -22,7 +22,7 @@ public static class RestorePreflight
         foreach (var host in plan.Steps.Where(s => s.Kind == StepKind.StageSnapshot).Select(s => s.Host).Distinct())
             checks.Add(await DiskAsync(runtimes[host], request.Snapshot!.Size, ct).ConfigureAwait(false));
         foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.RestoreSnapshot))
-            checks.Add(Tool(runtimes[step.Host].Topology));
+            checks.Add(await ToolAsync(runtimes[step.Host], ct).ConfigureAwait(false));
         if (request.Strategy == RestoreStrategy.FromMember)
         {
             var seed = plan.Steps.First(s => s.Kind == StepKind.CopyDataAside).Host;
@@ -53,36 +53,21 @@ public static class RestorePreflight
             $"{available} bytes free on {parent}, {needed} needed (2 x snapshot)" + (available >= needed ? "" : ": free space first"));
     }
 
-    /// <summary>3.4: etcdctl; 3.5: etcdutl (or etcdctl); 3.6+: etcdutl only; or the etcd image for the in-image path.</summary>
-    public static PreflightCheck Tool(MasterTopology t)
+    /// <summary>
+    /// The runtime that will run `snapshot restore` says whether it has a tool that fits the version
+    /// (3.4: etcdctl; 3.5+: etcdutl; the host's or the etcd image's), so the preflight never accepts a
+    /// tool the restore step would then refuse half-way through.
+    /// </summary>
+    public static async Task<PreflightCheck> ToolAsync(IEtcdRuntime runtime, CancellationToken ct)
     {
-        var (major, minor) = Version(t.EtcdVersion);
-        var ctl = t.Etcdctl.Kind != "none";
-        var utl = t.Etcdutl.Kind != "none";
-        var fits = (major, minor) switch
-        {
-            (3, <= 4) => ctl,
-            (3, 5) => utl || ctl,
-            (0, 0) => utl || ctl,
-            _ => utl,
-        };
-        var inImage = !fits && t.Flavor == EtcdFlavor.Kubeadm && t.Image is not null;
-        return new PreflightCheck("restore tool", t.Host, fits || inImage,
-            fits ? $"etcd {t.EtcdVersion ?? "?"}: {(utl && major == 3 && minor >= 5 ? $"etcdutl ({t.Etcdutl.Kind})" : $"etcdctl ({t.Etcdctl.Kind})")}"
-            : inImage ? $"etcd {t.EtcdVersion ?? "?"}: no tool on the host; the runtime runs it from {t.Image}"
-            : $"etcd {t.EtcdVersion ?? "?"} needs {(major == 3 && minor <= 4 ? "etcdctl" : "etcdutl")} on the master or in its etcd image, and there is none: install it there");
-    }
-
-    private static (int Major, int Minor) Version(string? version)
-    {
-        var parts = (version ?? "").TrimStart('v').Split('.');
-        return parts.Length >= 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var a) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var b) ? (a, b) : (0, 0);
+        var check = await runtime.CheckRestoreToolAsync(ct).ConfigureAwait(false);
+        return new PreflightCheck("restore tool", runtime.Host.Name, check.Ok, check.Detail);
     }
 
     private static async Task<PreflightCheck> QuorumAsync(RestorePlan plan, IRestoreCluster cluster, CancellationToken ct)
     {
         var request = plan.Request;
-        var health = await Steps.ClusterChecks.HealthPatientlyAsync(cluster, plan.Members.Select(m => m.ClientUrl).ToList(), ct).ConfigureAwait(false);
+        var health = await Steps.ClusterChecks.HealthPatientlyAsync(cluster, plan.Members.Select(m => m.ReachUrl).ToList(), ct).ConfigureAwait(false);
         var healthy = health.Count(h => h.Healthy);
         var quorum = healthy > plan.Members.Count / 2 && health.Any(h => h.IsLeader);
         var detail = $"{healthy} of {plan.Members.Count} members healthy" + (health.Any(h => h.IsLeader) ? ", a leader" : ", no leader");
@@ -90,7 +75,7 @@ public static class RestorePreflight
         {
             var target = request.SourceMember;
             var others = plan.Members.Where(m => m.Host != target && m.Name != target).ToList();
-            var othersHealthy = health.Count(h => h.Healthy && others.Any(o => o.ClientUrl == h.ClientUrl));
+            var othersHealthy = health.Count(h => h.Healthy && others.Any(o => o.ReachUrl == h.ClientUrl));
             var ok = othersHealthy == others.Count && quorum;
             return new PreflightCheck("quorum", PlanStep.ClusterHost, ok, ok ? detail + ": the repair keeps the quorum"
                 : detail + $": `restore member` needs every other member healthy; with the quorum lost use `restore run --from-member NAME` or a snapshot");

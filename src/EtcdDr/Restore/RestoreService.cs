@@ -107,7 +107,7 @@ public sealed class RestoreService(EtcdRuntimeFactory runtimes, TimeProvider tim
             var session = await RestoreSession.OpenAsync(inventory, new SshOptions(options.AcceptNewHostKeys), runtimes, options.Tunnel, journaled: null, log, ct).ConfigureAwait(false);
             try
             {
-                var plan = RestorePlanner.Plan(request, session.Topology, session.Runtimes);
+                var plan = RestorePlanner.Plan(request, session.Topology, session.Runtimes, session.EndpointUrls);
                 var preflight = await RestorePreflight.CheckAsync(plan, session.Runtimes, session.Cluster, ct).ConfigureAwait(false);
                 return new PreparedRestore(session, plan, preflight, files, runLock, temporary);
             }

@@ -34,6 +34,10 @@ public sealed class RestoreSession : IAsyncDisposable
 
     public IRestoreCluster Cluster { get; }
 
+    /// <summary>Host -> the inventory's etcdClientUrl where it gives one (etcd access and health checks go there).</summary>
+    public IReadOnlyDictionary<string, string> EndpointUrls =>
+        Discovered.Where(d => d.Master.EtcdClientUrl is not null).ToDictionary(d => d.Master.Name, d => d.Master.EtcdClientUrl!, StringComparer.Ordinal);
+
     public string ClusterName => _remote.Inventory.Cluster;
 
     /// <summary>The inventory with each --replace NAME=ADDRESS applied: SSH and etcd go to the new host.</summary>

@@ -86,7 +86,19 @@ public interface IEtcdRuntime
 
     /// <summary>The command line(s) <see cref="RestoreSnapshotAsync"/> will run, for the plan.</summary>
     IReadOnlyList<string> DescribeRestore(SnapshotRestoreRequest request);
+
+    /// <summary>
+    /// Read-only, for the preflight: whether <see cref="RestoreSnapshotAsync"/> has a tool that fits the
+    /// etcd version discovery found, and which (the host's binary, checked to be there, or the etcd
+    /// image). Added after the first runtimes: the default says "not known", so a runtime that does
+    /// not answer is refused before any change rather than failing half-way through a restore.
+    /// </summary>
+    Task<RestoreToolCheck> CheckRestoreToolAsync(CancellationToken ct) =>
+        Task.FromResult(new RestoreToolCheck(false, $"{Host.Name}: the {Topology.Flavor} runtime cannot say which restore tool it would use"));
 }
+
+/// <summary>What <see cref="IEtcdRuntime.CheckRestoreToolAsync"/> found: usable or not, and in words.</summary>
+public sealed record RestoreToolCheck(bool Ok, string Detail);
 
 /// <summary>One member's `snapshot restore`, as paths on the master.</summary>
 /// <param name="SnapshotPath">The snapshot file on the master (hash already checked there).</param>

@@ -255,9 +255,14 @@ public static partial class TopologyDetector
     {
         var result = await host.RunAsync(["systemctl", "is-active", "kubelet"], null, ct).ConfigureAwait(false);
         var state = result.Stdout.Trim();
-        // is-active prints "inactive"/"unknown" for units that exist but are stopped or absent.
+        // is-active prints "inactive"/"unknown" both for units that exist but are stopped and for
+        // absent ones; any other state (failed, activating, ...) names a loaded unit. A failed
+        // kubelet (killed, start limit hit) is still the kubelet the restore must start again: read
+        // as "no kubelet", parked manifests would never stop their pods nor etcd start again.
+        if (state is not ("" or "inactive" or "unknown"))
+            return (true, state);
         var unitExists = await host.RunAsync(["systemctl", "cat", "kubelet"], null, ct).ConfigureAwait(false);
-        return (unitExists.ExitCode == 0 || state == "active", state.Length == 0 ? null : state);
+        return (unitExists.ExitCode == 0, state.Length == 0 ? null : state);
     }
 
     /// <summary>Which of the paths exist, in one round trip.</summary>

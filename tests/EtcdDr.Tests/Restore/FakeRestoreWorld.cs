@@ -140,6 +140,9 @@ public sealed class FakeMaster
 
     public FakeRestoreWorld World { get; }
     public MasterTopology Topology { get; }
+
+    /// <summary>The inventory's etcdClientUrl for this master (a NAT address): only there does etcd answer from outside.</summary>
+    public string? EndpointUrl { get; set; }
     public FakeRestoreHost Host { get; }
     public FakeRuntime Runtime { get; }
     public string Config { get; set; }
@@ -320,6 +323,9 @@ public sealed class FakeRuntime(FakeMaster master) : IEtcdRuntime
         return Task.CompletedTask;
     }
 
+    public Task<RestoreToolCheck> CheckRestoreToolAsync(CancellationToken ct) =>
+        Task.FromResult(new RestoreToolCheck(true, $"etcd {Topology.EtcdVersion}: {DescribeRestore(new SnapshotRestoreRequest("", "", "", "", "", ""))[0].Split(' ')[0]} (fake)"));
+
     public IReadOnlyList<string> DescribeRestore(SnapshotRestoreRequest r) =>
     [
         (Topology.EtcdVersion!.StartsWith("3.4", StringComparison.Ordinal) ? "etcdctl" : "etcdutl") +
@@ -430,13 +436,18 @@ public sealed class FakeRestoreCluster(FakeRestoreWorld world) : IRestoreCluster
         return Task.FromResult(true);
     }
 
+    /// <summary>Every URL a health check asked, in order.</summary>
+    public List<string> HealthAsked { get; } = [];
+
     public Task<IReadOnlyList<EndpointHealth>> HealthAsync(IReadOnlyList<string> clientUrls, CancellationToken ct)
     {
+        lock (HealthAsked)
+            HealthAsked.AddRange(clientUrls);
         var quorum = Quorum();
         var leader = world.Members.Where(m => !m.IsLearner).Select(m => m.Name).FirstOrDefault(n => world.Masters.Values.Any(x => x.Running && x.Topology.MemberName == n));
         return Task.FromResult<IReadOnlyList<EndpointHealth>>(clientUrls.Select(url =>
         {
-            var master = world.Masters.Values.FirstOrDefault(m => m.Topology.ClientUrls.Contains(url));
+            var master = world.Masters.Values.FirstOrDefault(m => m.Topology.ClientUrls.Contains(url) || m.EndpointUrl == url);
             var healthy = master is { Running: true } && quorum && world.Members.Any(m => m.Name == master.Topology.MemberName);
             return new EndpointHealth(url, healthy, healthy && leader == master!.Topology.MemberName, healthy ? 100 : 0, healthy ? null : "connection refused");
         }).ToList());

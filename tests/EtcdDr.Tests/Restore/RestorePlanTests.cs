@@ -47,6 +47,35 @@ public class RestorePlanTests
         RestoreHarness.AssertGolden($"{RestoreRenderingName(strategy)}-{flavor.ToString().ToLowerInvariant()}", text.Replace(dir.Path, "/tmp/x", StringComparison.Ordinal));
     }
 
+    /// <summary>An inventory etcdClientUrl (NAT, load balancer) is where the restore's health checks go, for every strategy:
+    /// the advertised URL may not be reachable from the operator's machine at all.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Health_checks_use_the_inventorys_etcd_client_url(RestoreStrategy strategy, EtcdFlavor flavor)
+    {
+        using var dir = new TempDir();
+        var world = RestoreHarness.WorldFor(strategy, flavor, "3.5.12");
+        var urls = new Dictionary<string, string>();
+        foreach (var (host, master) in world.Masters)
+            urls[host] = master.EndpointUrl = $"https://nat-{host}.example:32379";
+        var snapshot = strategy is RestoreStrategy.SnapshotAll or RestoreStrategy.ForceNewCluster ? RestoreHarness.Snapshot(dir) : null;
+        var member = strategy switch { RestoreStrategy.FromMember => "master-1", RestoreStrategy.RepairMember => "master-2", _ => null };
+        var plan = RestorePlanner.Plan(RestoreHarness.Request(strategy, snapshot, member), world.Topologies, world.Runtimes, urls);
+
+        Assert.All(plan.Members, m => Assert.Equal(urls[m.Host], m.ReachUrl));
+        Assert.All(plan.Members, m => Assert.Equal(world.Masters[m.Host].Topology.ClientUrls[0], m.ClientUrl)); // configs keep the advertised URL
+        var preflight = await RestorePreflight.CheckAsync(plan, world.Runtimes, world.Cluster, default);
+        Assert.All(preflight, c => Assert.True(c.Ok, $"{c.Host} {c.Name}: {c.Detail}"));
+        var journal = RestoreJournal.Create(dir.File("restore.journal"), plan, TimeProvider.System);
+        await new RestoreRunner(RestoreHarness.Context(plan, world, sequential: true), journal).RunAsync(0, default);
+
+        Assert.True(RestoreJournal.Read(journal.Path).IsFinished);
+        Assert.NotEmpty(world.Cluster.HealthAsked);
+        Assert.All(world.Cluster.HealthAsked, url => Assert.Contains(url, urls.Values));
+        // The journal keeps where to reach each member, so a resume checks the same URLs.
+        Assert.All(RestoreJournal.Read(journal.Path).Plan.Members, m => Assert.Equal(urls[m.Host], m.EndpointUrl));
+    }
+
     private static string RestoreRenderingName(RestoreStrategy s) => EtcdDr.Cli.Restore.RestoreRendering.Kebab(s);
 
     [Fact]
@@ -75,16 +104,36 @@ public class RestorePlanTests
     [InlineData(null, 0L)]
     public void Bump_revision_only_from_3_5_10(string? version, long expected) => Assert.Equal(expected, RestorePlanner.BumpRevisionFor(version));
 
+    /// <summary>The preflight asks the runtime that will run the restore: the old check said yes to a 3.5 master with
+    /// only etcdctl, and the Kubespray runtime (which restores 3.5 with etcdutl and has no in-image path) then refused
+    /// at plan time; an unknown version or a vanished binary is said before any change too.</summary>
     [Theory]
-    [InlineData("3.4.23", "host", "none", true)]
-    [InlineData("3.5.12", "none", "host", true)]
-    [InlineData("3.6.1", "host", "none", false)] // 3.6 has no etcdctl snapshot restore
-    [InlineData("3.6.1", "none", "host", true)]
-    [InlineData("3.4.23", "none", "none", false)]
-    public void Restore_tool_must_fit_the_version(string version, string etcdctl, string etcdutl, bool fits)
+    [InlineData(EtcdFlavor.Kubespray, "3.4.23", "host", "none", true, true)]
+    [InlineData(EtcdFlavor.Kubespray, "3.5.12", "none", "host", true, true)]
+    [InlineData(EtcdFlavor.Kubespray, "3.5.12", "host", "none", true, false)]
+    [InlineData(EtcdFlavor.Kubespray, "3.6.1", "host", "none", true, false)] // 3.6 has no etcdctl snapshot restore
+    [InlineData(EtcdFlavor.Kubespray, "3.6.1", "none", "host", true, true)]
+    [InlineData(EtcdFlavor.Kubespray, "3.4.23", "none", "none", true, false)]
+    [InlineData(EtcdFlavor.Kubespray, "3.4.23", "host", "none", false, false)] // discovery saw it, it is gone now
+    [InlineData(EtcdFlavor.Kubespray, "", "host", "host", true, false)] // version unknown: no tool can be chosen
+    [InlineData(EtcdFlavor.Kubeadm, "3.5.12", "none", "none", true, true)] // the etcd image's etcdutl, as a static pod
+    public async Task Restore_tool_check_asks_the_runtime_that_will_restore(EtcdFlavor flavor, string version, string etcdctl, string etcdutl, bool binariesThere, bool fits)
     {
-        var t = FakeRestoreWorld.Topology(EtcdFlavor.Kubespray, 1, version) with { Etcdctl = new EtcdTool(etcdctl), Etcdutl = new EtcdTool(etcdutl) };
-        Assert.Equal(fits, RestorePreflight.Tool(t).Ok);
+        var t = FakeRestoreWorld.Topology(flavor, 1, version.Length == 0 ? "3.4.23" : version) with
+        {
+            EtcdVersion = version.Length == 0 ? null : version,
+            Etcdctl = etcdctl == "host" ? new EtcdTool("host", "/usr/local/bin/etcdctl") : EtcdTool.None,
+            Etcdutl = etcdutl == "host" ? new EtcdTool("host", "/usr/local/bin/etcdutl") : EtcdTool.None,
+        };
+        var host = new EtcdDr.Testing.FakeRemoteHost("master-1");
+        foreach (var tool in new[] { "etcdctl", "etcdutl" })
+            host.Answers[$"test -x /usr/local/bin/{tool}"] = new EtcdDr.Remote.ProcessResult(binariesThere ? 0 : 1, "", "");
+        IEtcdRuntime runtime = flavor == EtcdFlavor.Kubeadm ? new EtcdDr.Topology.Runtimes.KubeadmRuntime(t, host) : new EtcdDr.Topology.Runtimes.KubesprayHostRuntime(t, host);
+
+        var check = await RestorePreflight.ToolAsync(runtime, CancellationToken.None);
+
+        Assert.True(fits == check.Ok, check.Detail);
+        Assert.Equal("master-1", check.Host);
     }
 
     [Fact]

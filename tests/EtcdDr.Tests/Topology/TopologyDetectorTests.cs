@@ -85,6 +85,28 @@ public class TopologyDetectorTests
         Assert.Empty(t.Notes);
     }
 
+    /// <summary>The lab's kill-etcd --no-restart (and a real kubelet at its start limit) leaves kubelet "failed";
+    /// `systemctl cat` may not answer (old systemd, a stand-in). It is still a kubelet: read as none, the restore
+    /// never started it, so parked control-plane manifests never stopped their pods (kubeadm --from-member timed out).</summary>
+    [Theory]
+    [InlineData("failed", true)]
+    [InlineData("activating", true)]
+    [InlineData("inactive", false)]
+    [InlineData("unknown", false)]
+    public async Task A_kubelet_that_is_not_inactive_exists_even_when_systemctl_cat_does_not_answer(string state, bool expected)
+    {
+        var host = new FakeRemoteHost("cp-1");
+        host.Files["/etc/kubernetes/manifests/etcd.yaml"] = Fixtures.KubeadmEtcdManifest;
+        Fixtures.AnsweringCrictl(host);
+        host.Answers["systemctl is-active kubelet"] = new ProcessResult(3, state + "\n", "");
+        host.Answers["systemctl cat kubelet"] = new ProcessResult(1, "", "Unknown command verb cat\n");
+        Fixtures.KubeadmFilesPresent(host);
+
+        var t = await TopologyDetector.DetectAsync(host, default);
+
+        Assert.Equal((expected, state), (t.HasKubelet, t.KubeletState));
+    }
+
     [Fact]
     public async Task Kubespray_host_deployment()
     {

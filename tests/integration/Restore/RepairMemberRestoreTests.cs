@@ -3,15 +3,18 @@ using EtcdDr.Lab;
 
 namespace EtcdDr.IntegrationTests.Restore;
 
-/// <summary>kubeadm masters, `corrupt-data` on master-2 while master-1 and master-3 keep the quorum: `restore member`
+/// <summary>Both flavors: `corrupt-data` on master-2 while master-1 and master-3 keep the quorum: `restore member`
 /// repairs it while a writer to the other two sees no failed write.</summary>
 public class RepairMemberRestoreTests
 {
-    [Fact]
-    public async Task Restore_member_after_corrupt_data_with_no_downtime_for_the_others()
+    [Theory]
+    [InlineData(LabFlavor.Kubeadm, 119)]
+    [InlineData(LabFlavor.Kubespray, 143)]
+    public async Task Restore_member_after_corrupt_data_with_no_downtime_for_the_others(LabFlavor flavor, int net)
     {
-        await using var lab = await RestoreLab.UpAsync(LabFlavor.Kubeadm, 119, "member");
+        await using var lab = await RestoreLab.UpAsync(flavor, net, "member");
         await lab.PutAsync("/canary/before", "1");
+        var configs = await lab.ConfigsAsync();
         await lab.BreakAsync("corrupt-data", 2);
         await lab.Lab.WaitDownAsync(2, 30);
 
@@ -38,7 +41,7 @@ public class RepairMemberRestoreTests
         var run = await lab.RestoreAsync("member", "master-2", "--yes");
         stop.Cancel();
         await writer;
-        RestoreLab.AssertExit(0, run, "restore member master-2");
+        lab.AssertRunExit(0, run, "restore member master-2");
         Assert.True(failures.Count == 0, $"{failures.Count} failed writes during the repair: {string.Join("; ", failures.Take(3))}");
         Assert.True(writes > 10, $"only {writes} writes");
 
@@ -49,5 +52,6 @@ public class RepairMemberRestoreTests
         Assert.Equal("1", await lab.GetAsync("/canary/before", 2));
         Assert.Equal("x", await lab.GetAsync($"/writer/{writes - 1}", 2));
         await lab.Lab.SshOkAsync(2, "ls -d /var/lib/etcd.dr-*");
+        RestoreLab.AssertConfigsFollowThePlan(configs, await lab.ConfigsAsync(), RestoreLab.PlanOf(run.Stdout));
     }
 }

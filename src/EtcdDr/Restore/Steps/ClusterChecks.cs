@@ -12,7 +12,7 @@ public static class ClusterChecks
     /// their peer URLs when asked) and every one of them answers healthy; otherwise what is missing.</summary>
     public static async Task<string?> ProblemAsync(IRestoreCluster cluster, IReadOnlyList<PlannedMember> expected, bool checkPeerUrls, long? minRevision, CancellationToken ct)
     {
-        var health = await cluster.HealthAsync(expected.Select(m => m.ClientUrl).ToList(), ct).ConfigureAwait(false);
+        var health = await cluster.HealthAsync(expected.Select(m => m.ReachUrl).ToList(), ct).ConfigureAwait(false);
         var sick = health.Where(h => !h.Healthy).ToList();
         if (sick.Count > 0)
             return "not healthy: " + string.Join("; ", sick.Select(h => $"{h.ClientUrl} ({h.Error})"));

@@ -12,7 +12,7 @@ public sealed class MemberRemoveStep : IRestoreStep
         var others = context.Plan.Members.Where(m => m.Name != step.Member!.Name).ToList();
         return await ClusterChecks.WaitAsync(context, ClusterChecks.CheckPatience, async token =>
         {
-            var health = await context.Cluster.HealthAsync(others.Select(m => m.ClientUrl).ToList(), token).ConfigureAwait(false);
+            var health = await context.Cluster.HealthAsync(others.Select(m => m.ReachUrl).ToList(), token).ConfigureAwait(false);
             var sick = health.Where(h => !h.Healthy).ToList();
             return sick.Count == 0 ? null
                 : $"not every other member is healthy ({string.Join("; ", sick.Select(h => $"{h.ClientUrl}: {h.Error}"))}); removing {step.Member!.Name} could lose the quorum";

@@ -15,9 +15,9 @@ public sealed class VerifyStep : IRestoreStep
             token => ClusterChecks.ProblemAsync(context.Cluster, step.Expected!, true, minRevision, token), ct).ConfigureAwait(false);
         if (problem is not null)
             throw new DrException($"verification failed: {problem}", FailureKind.Partial);
-        var health = await context.Cluster.HealthAsync(step.Expected!.Select(m => m.ClientUrl).ToList(), ct).ConfigureAwait(false);
+        var health = await context.Cluster.HealthAsync(step.Expected!.Select(m => m.ReachUrl).ToList(), ct).ConfigureAwait(false);
         var leader = health.First(h => h.IsLeader);
-        return $"leader {step.Expected!.First(m => m.ClientUrl == leader.ClientUrl).Name}, {step.Expected!.Count} voting members, revision {health.Max(h => h.Revision)}"
+        return $"leader {step.Expected!.First(m => m.ReachUrl == leader.ClientUrl).Name}, {step.Expected!.Count} voting members, revision {health.Max(h => h.Revision)}"
                + (minRevision is { } min ? $" (snapshot {min})" : "");
     }
 

@@ -82,6 +82,30 @@ public abstract class EtcdRuntimeBase : IEtcdRuntime
     public IReadOnlyList<string> DescribeRestore(SnapshotRestoreRequest request) =>
         new SnapshotRestorer(Shell, DataDirOwner).Describe(CommandFor, Executor(CommandFor(request)), request);
 
+    /// <summary>The same choice <see cref="RestoreSnapshotAsync"/> makes (program from the version, then host binary
+    /// or image), plus `test -x` of a host binary: what discovery saw may have been removed since.</summary>
+    public async Task<RestoreToolCheck> CheckRestoreToolAsync(CancellationToken ct)
+    {
+        RestoreCommand command;
+        IRestoreExecutor executor;
+        try
+        {
+            command = CommandFor(new SnapshotRestoreRequest("/dev/null", DataDir, Topology.MemberName, "", "", "", 0));
+            executor = Executor(command);
+        }
+        catch (DrException ex)
+        {
+            return new RestoreToolCheck(false, ex.Message);
+        }
+        var version = Topology.EtcdVersion;
+        if (executor is not HostToolExecutor)
+            return new RestoreToolCheck(true, $"etcd {version}: {command.Program} from the etcd image {Topology.Image}");
+        var path = (command.Program == "etcdctl" ? Topology.Etcdctl : Topology.Etcdutl).Path!;
+        return await Shell.TestAsync("-x", path, ct).ConfigureAwait(false)
+            ? new RestoreToolCheck(true, $"etcd {version}: {command.Program} on the host ({path})")
+            : new RestoreToolCheck(false, $"{Host.Name}: {path} (etcd {version}'s {command.Program}) is not there any more or not executable; install it and plan again");
+    }
+
     private RestoreCommand CommandFor(SnapshotRestoreRequest request) => EtcdRestoreTool.For(Host.Name, Topology.EtcdVersion, request);
 
     /// <summary>The host's binary when discovery found one, else the etcd image where the flavor can run it.</summary>
