@@ -133,6 +133,9 @@ internal sealed class EtcdTransport : IDisposable
         {
             case GrpcException already:
                 return already;
+            case OperationCanceledException when Chain(ex).Any(e => e is TimeoutException):
+                // SocketsHttpHandler's ConnectTimeout (TCP and TLS): an unreachable member, request never sent.
+                return TransportFailure(endpoint, ex);
             case OperationCanceledException:
                 // Our deadline (ThrowOperationCanceledOnCancellation reports it like a cancel) and not the caller's.
                 return new GrpcException(GrpcStatusCode.DeadlineExceeded, $"no answer to {method} within {Seconds(limit)} s", endpoint, ex);
