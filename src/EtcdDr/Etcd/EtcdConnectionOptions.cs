@@ -11,10 +11,13 @@ namespace EtcdDr.Etcd;
 /// <param name="CallTimeout">Deadline of a unary call, sent as grpc-timeout (etcdctl --command-timeout: 5 s).
 /// Streams such as Snapshot have no overall deadline; they fail on <see cref="StreamIdleTimeout"/>.</param>
 /// <param name="StreamIdleTimeout">A server stream that sends nothing for this long is treated as dead.</param>
-/// <param name="Http2StreamWindow">Initial HTTP/2 receive window per stream. HttpClient's dynamic
-/// window sizing (on) grows it, up to 16 MiB, when a round trip is long enough that the window and
-/// not the member limits the stream: a fixed 1 MiB capped a snapshot near 50 MiB/s over a 20 ms
-/// link. On loopback it stays near where it starts. See docs/benchmarks.md.</param>
+/// <param name="Http2StreamWindow">HTTP/2 receive window per stream, fixed (dynamic window sizing is
+/// off, see EtcdDr.csproj). The server can have this many bytes in flight, and whenever we write
+/// slower than it sends (always on loopback) they sit in HttpClient's buffer as 16 KiB blocks from
+/// the shared ArrayPool. 1 MiB is 64 blocks, which that pool keeps and reuses on 2 cores; with 2 or
+/// 4 MiB it overflows, every block past its capacity is a new array, and a 1 GiB snapshot allocated
+/// 70-200 MiB and peak RSS grew with the db. Measured on loopback: no throughput difference from
+/// 64 KiB to 4 MiB; see docs/benchmarks.md.</param>
 /// <param name="ConnectVia">Endpoint authority ("10.0.0.11:2379") to the address actually dialled
 /// (an SSH tunnel's local end). The URL, and so TLS name checking, stays that of the member.</param>
 /// <param name="Credentials">An etcd user and password for a cluster with authentication enabled;
