@@ -139,7 +139,7 @@ internal sealed class EtcdTransport : IDisposable
             case OperationCanceledException:
                 // Our deadline (ThrowOperationCanceledOnCancellation reports it like a cancel) and not the caller's.
                 return new GrpcException(GrpcStatusCode.DeadlineExceeded, $"no answer to {method} within {Seconds(limit)} s", endpoint, ex);
-            case RpcException { StatusCode: StatusCode.Internal } rpc when rpc.Status.DebugException is Google.Protobuf.InvalidProtocolBufferException:
+            case RpcException rpc when rpc.Status.DebugException is Google.Protobuf.InvalidProtocolBufferException:
                 // A reply that does not parse is the member's fault (or the wire's): DataLoss, which
                 // fails over. (Checked first: InvalidProtocolBufferException is an IOException.)
                 return new GrpcException(GrpcStatusCode.DataLoss, $"malformed {name} reply ({rpc.Status.DebugException.Message})", endpoint, rpc);
