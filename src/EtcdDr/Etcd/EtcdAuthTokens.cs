@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using EtcdDr.Etcd.Protocol;
+using Etcdserverpb;
 
 namespace EtcdDr.Etcd;
 
@@ -8,10 +8,8 @@ namespace EtcdDr.Etcd;
 /// that issued them, so each endpoint gets its own Auth.Authenticate. A token that the member
 /// calls invalid (expired, or the member restarted) is replaced once per call.
 /// </summary>
-internal sealed class EtcdAuthTokens(GrpcChannel channel, EtcdConnectionOptions options)
+internal sealed class EtcdAuthTokens(EtcdTransport transport, EtcdConnectionOptions options)
 {
-    private const string Authenticate = "/etcdserverpb.Auth/Authenticate";
-
     // etcd's status messages (api/v3rpc/rpctypes, or auth's own errors, which etcd 3.4's Snapshot
     // returns unwrapped as status Unknown: "auth: permission denied"); the codes do not tell them apart.
     private const string UserEmpty = "user name is empty";
@@ -83,7 +81,8 @@ internal sealed class EtcdAuthTokens(GrpcChannel channel, EtcdConnectionOptions 
         var request = new AuthenticateRequest { Name = credentials.User, Password = credentials.Password };
         try
         {
-            var response = await channel.UnaryAsync(endpoint, Authenticate, request, AuthenticateResponse.Parser, options.EffectiveCallTimeout, authToken: null, ct).ConfigureAwait(false);
+            var response = await transport.UnaryAsync(endpoint, "/etcdserverpb.Auth/Authenticate", options.EffectiveCallTimeout,
+                (client, deadline) => client.AuthenticateAsync(request, null, deadline, ct), ct).ConfigureAwait(false);
             return response.Token;
         }
         catch (GrpcException ex) when (ex.Detail.Contains(NotEnabled, StringComparison.Ordinal))

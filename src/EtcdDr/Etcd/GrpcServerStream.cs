@@ -1,85 +1,130 @@
-using System.Runtime.CompilerServices;
-using System.Net.Http.Headers;
+using System.Buffers;
+using Etcdserverpb;
+using Grpc.Core;
 
 namespace EtcdDr.Etcd;
 
 /// <summary>
-/// One call's response: messages in order, then the status from the trailers. A stream that ends
-/// without a grpc-status trailer was cut off (a proxy or the member died), which we report as
-/// Unavailable, never as success.
+/// One server-streaming call on Grpc.Net.Client: messages in order, then the status from the
+/// trailers (checked by the library; a stream cut without one is Unavailable, never success).
+/// Messages come through a marshaller that hands over the raw payload instead of a parsed
+/// message: the generated SnapshotResponse parser copies every 32 KiB blob into a fresh
+/// ByteString (a 1 GiB db is 32768 of them), while <see cref="SnapshotChunk"/> reads the blob in
+/// place from one reused buffer.
 /// </summary>
 public sealed class GrpcServerStream : IDisposable
 {
-    private readonly HttpResponseMessage _response;
-    private readonly Stream _body;
-    private readonly string _endpoint;
-    private readonly GrpcChannel _channel;
-    private readonly GrpcMessageReader _reader;
+    private readonly AsyncServerStreamingCall<RawMessage> _call;
+    private readonly RawMessage _message;
+    private readonly CancellationTokenSource _deadline;
+    private readonly EtcdTransport _transport;
+    private readonly string _method;
+    private readonly CancellationToken _callerToken;
+    private bool _peeked;
+    private bool _ended;
 
-    internal GrpcServerStream(HttpResponseMessage response, Stream body, string endpoint, GrpcChannel channel)
+    private GrpcServerStream(AsyncServerStreamingCall<RawMessage> call, RawMessage message, CancellationTokenSource deadline,
+        EtcdTransport transport, string endpoint, string method, CancellationToken callerToken)
     {
-        _response = response;
-        _body = body;
-        _endpoint = endpoint;
-        _channel = channel;
-        _reader = new GrpcMessageReader(body, endpoint);
+        _callerToken = callerToken;
+        _call = call;
+        _message = message;
+        _deadline = deadline;
+        _transport = transport;
+        Endpoint = endpoint;
+        _method = method;
     }
 
-    public string Endpoint => _endpoint;
+    public string Endpoint { get; }
 
-    internal TimeSpan? IdleTimeout { get; set; }
+    internal TimeSpan? IdleTimeout { get; private set; }
 
-    // One idle timer per stream, re-armed before each read: a new linked token source and timer per
-    // 32 KiB message was most of the snapshot path's garbage.
-    private CancellationTokenSource? _idle;
-    private CancellationToken _idleLinkedTo;
+    /// <summary>
+    /// Starts the call and waits for its first message (or its end), so that a refusal answered at
+    /// once (trailers only: no auth, permission denied) fails here, where the auth layer sees it.
+    /// The first message must come within <paramref name="headersTimeout"/> plus the dial timeout:
+    /// a member that accepts the connection and never answers would otherwise hold the call forever.
+    /// After that each read is bounded by <paramref name="idleTimeout"/>.
+    /// </summary>
+    internal static async Task<GrpcServerStream> StartAsync<TRequest>(EtcdTransport transport, Uri endpoint, Method<TRequest, RawMessage> method,
+        RawMessage holder, TRequest request, string? authToken, TimeSpan headersTimeout, TimeSpan idleTimeout, CancellationToken ct)
+        where TRequest : class
+    {
+        var target = transport.For(endpoint);
+        var limit = headersTimeout + transport.DialTimeout;
+        // One source for the whole call, re-armed before each read: a new linked source and timer
+        // per 32 KiB message was most of the snapshot path's garbage.
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(limit);
+        AsyncServerStreamingCall<RawMessage>? call = null;
+        try
+        {
+            call = target.Invoker.AsyncServerStreamingCall(method, null,
+                new CallOptions(EtcdTransport.Headers(authToken), cancellationToken: deadline.Token), request);
+            var stream = new GrpcServerStream(call, holder, deadline, transport, target.Name, method.FullName, ct);
+            try
+            {
+                stream._ended = !await call.ResponseStream.MoveNext(deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && ex is OperationCanceledException)
+            {
+                throw new GrpcException(GrpcStatusCode.DeadlineExceeded,
+                    $"no answer to /{method.FullName.TrimStart('/')} within {limit.TotalSeconds:0.#} s (the connection was accepted, nothing came back)", target.Name, ex);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && transport.Map(ex, target.Name, method.FullName, limit) is { } mapped)
+            {
+                throw mapped;
+            }
+            stream._peeked = true;
+            stream.IdleTimeout = idleTimeout;
+            return stream;
+        }
+        catch
+        {
+            call?.Dispose();
+            deadline.Dispose();
+            holder.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// Next message, or null after the server ended the stream with status OK. The bytes are valid
     /// until the next call.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>?> ReadMessageAsync(CancellationToken ct)
     {
-        var token = ct;
-        if (IdleTimeout is { } limit)
+        if (_peeked)
         {
-            if (_idle is null || _idleLinkedTo != ct)
-            {
-                _idle?.Dispose();
-                _idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                _idleLinkedTo = ct;
-            }
-            _idle.CancelAfter(limit);
-            token = _idle.Token;
+            _peeked = false;
+            return _ended ? null : _message.Payload;
         }
-        ReadOnlyMemory<byte>? message;
+        if (_ended)
+            return null;
+        // Reads take the call's own token (linked to the caller's when the call started); a
+        // different token here is linked by registration (the usual caller passes the same one).
+        using var link = ct.CanBeCanceled && ct != _callerToken ? ct.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _deadline) : default;
+        if (IdleTimeout is { } idle)
+            _deadline.CancelAfter(idle);
         try
         {
-            message = await _reader.ReadAsync(token).ConfigureAwait(false);
+            _ended = !await _call.ResponseStream.MoveNext(_deadline.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ct.IsCancellationRequested && ex is not OperationCanceledException)
+        catch (Exception ex) when (ct.IsCancellationRequested)
         {
             // Cancelling a read can surface as an aborted HTTP/2 stream; it is still the caller's interrupt.
-            throw new OperationCanceledException("interrupted", ex, ct);
+            throw ex as OperationCanceledException ?? new OperationCanceledException("interrupted", ex, ct);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested && IdleTimeout is { } l)
+        catch (OperationCanceledException ex) when (IdleTimeout is { } l)
         {
-            throw new GrpcException(GrpcStatusCode.DeadlineExceeded, $"stream stalled: nothing received for {l.TotalSeconds:0.#} s", _endpoint);
+            throw new GrpcException(GrpcStatusCode.DeadlineExceeded, $"stream stalled: nothing received for {l.TotalSeconds:0.#} s", Endpoint, ex);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or HttpProtocolException)
+        catch (Exception ex) when (_transport.Map(ex, Endpoint, _method, IdleTimeout ?? TimeSpan.Zero) is { } mapped)
         {
-            // A trailer may already say why (the server aborted with a status); prefer it.
-            throw StatusFrom(_response.TrailingHeaders, _endpoint) ?? _channel.TransportFailure(_endpoint, ex);
+            throw mapped;
         }
-        if (message is null)
-        {
-            if (StatusFrom(_response.TrailingHeaders, _endpoint) is { } failed)
-                throw failed;
-            if (!HasStatus(_response.TrailingHeaders))
-                throw new GrpcException(GrpcStatusCode.Unavailable, "the stream ended without a gRPC status (connection cut mid-call?)", _endpoint);
-        }
-        return message;
+        return _ended ? null : _message.Payload;
     }
 
     /// <summary>Reads and parses the next message; null at the OK end of the stream.</summary>
@@ -87,33 +132,70 @@ public sealed class GrpcServerStream : IDisposable
         where T : class, Google.Protobuf.IMessage<T>
     {
         var message = await ReadMessageAsync(ct).ConfigureAwait(false);
-        return message is { } m ? GrpcChannel.ParseReply(parser, m, typeof(T).Name, _endpoint) : null;
-    }
-
-    internal GrpcException StatusOrMissing(string what) =>
-        StatusFrom(_response.TrailingHeaders, _endpoint) ?? new GrpcException(GrpcStatusCode.Internal, what, _endpoint);
-
-    private static bool HasStatus(HttpHeaders headers) => headers.Contains("grpc-status");
-
-    /// <summary>The call's failure from grpc-status/grpc-message, or null when absent or OK.</summary>
-    internal static GrpcException? StatusFrom(HttpHeaders headers, string endpoint)
-    {
-        if (!headers.TryGetValues("grpc-status", out var statuses))
+        if (message is not { } m)
             return null;
-        var raw = statuses.FirstOrDefault();
-        if (!int.TryParse(raw, out var code))
-            return new GrpcException(GrpcStatusCode.Internal, $"unparsable grpc-status '{raw}'", endpoint);
-        if (code == 0)
-            return null;
-        var message = headers.TryGetValues("grpc-message", out var messages) ? Uri.UnescapeDataString(messages.First()) : "(no message)";
-        return new GrpcException((GrpcStatusCode)code, message, endpoint);
+        try
+        {
+            return parser.ParseFrom(m.Span);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException ex)
+        {
+            throw new GrpcException(GrpcStatusCode.DataLoss, $"malformed {typeof(T).Name} ({ex.Message})", Endpoint, ex);
+        }
     }
 
     public void Dispose()
     {
-        _idle?.Dispose();
-        _reader.Dispose();
-        _body.Dispose();
-        _response.Dispose();
+        _call.Dispose();
+        _deadline.Dispose();
+        _message.Dispose();
     }
+}
+
+/// <summary>
+/// The payload of the last message a stream received, copied out of Grpc.Net.Client's pooled
+/// receive buffer (valid only while the marshaller runs) into one buffer of ours that every message
+/// reuses: one memcpy, no allocation. One holder per call; the marshaller returns it every time.
+/// </summary>
+internal sealed class RawMessage : IDisposable
+{
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+    private int _length;
+
+    public ReadOnlyMemory<byte> Payload => _buffer.AsMemory(0, _length);
+
+    /// <summary>A marshaller whose responses are this holder; requests are serialized as usual.</summary>
+    public Method<TRequest, RawMessage> Method<TRequest>(Google.Protobuf.Reflection.MethodDescriptor descriptor)
+        where TRequest : class, Google.Protobuf.IMessage<TRequest> =>
+        new(MethodType.ServerStreaming, descriptor.Service.FullName, descriptor.Name,
+            Marshallers.Create<TRequest>(static (request, context) => context.Complete(Google.Protobuf.MessageExtensions.ToByteArray(request)), static _ => throw new NotSupportedException()),
+            Marshallers.Create<RawMessage>(static (_, _) => throw new NotSupportedException(), Receive));
+
+    private RawMessage Receive(DeserializationContext context)
+    {
+        var payload = context.PayloadAsReadOnlySequence();
+        if (payload.Length > _buffer.Length)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent((int)payload.Length);
+        }
+        payload.CopyTo(_buffer);
+        _length = (int)payload.Length;
+        return this;
+    }
+
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, []);
+        _length = 0;
+        if (buffer.Length > 0)
+            ArrayPool<byte>.Shared.Return(buffer);
+    }
+}
+
+/// <summary>etcd's Snapshot method, from the descriptors dotnet-etcd ships.</summary>
+internal static class EtcdMethods
+{
+    public static Google.Protobuf.Reflection.MethodDescriptor Snapshot =>
+        Maintenance.Descriptor.FindMethodByName("Snapshot");
 }

@@ -1,4 +1,4 @@
-using EtcdDr.Etcd.Protocol;
+using Etcdserverpb;
 
 namespace EtcdDr.Etcd;
 

@@ -1,5 +1,5 @@
 using EtcdDr.Etcd;
-using EtcdDr.Etcd.Protocol;
+using Etcdserverpb;
 using Google.Protobuf;
 
 namespace EtcdDr.Tests.Etcd;

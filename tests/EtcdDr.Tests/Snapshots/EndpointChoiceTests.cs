@@ -1,5 +1,5 @@
 using EtcdDr.Etcd;
-using EtcdDr.Etcd.Protocol;
+using Etcdserverpb;
 using EtcdDr.Snapshots;
 
 namespace EtcdDr.Tests.Snapshots;

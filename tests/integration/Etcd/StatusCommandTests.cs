@@ -1,6 +1,6 @@
 using System.Text.Json;
 using EtcdDr.Etcd;
-using EtcdDr.Etcd.Protocol;
+using Etcdserverpb;
 using EtcdDr.IntegrationTests.Infrastructure;
 
 namespace EtcdDr.IntegrationTests.Etcd;
