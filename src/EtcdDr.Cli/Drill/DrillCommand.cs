@@ -59,18 +59,16 @@ public static class DrillCommand
             var outcomes = await new DrillService(json ? TextWriter.Null : error, env.PromptLine, TimeProvider.System).RunAsync(options, ct).ConfigureAwait(false);
             if (json)
             {
-                Output.WriteJson(output, outcomes.Select(o => new
-                {
-                    scenario = o.Report.Scenario,
-                    flavor = o.Report.Flavor,
-                    passed = o.Report.Passed,
-                    rtoSeconds = o.Report.RtoSeconds,
-                    rpoSeconds = o.Report.RpoSeconds,
-                    failedCheck = o.Report.FailedCheck,
-                    report = o.Paths.Html,
-                    markdown = o.Paths.Markdown,
-                    data = o.Paths.Json,
-                }));
+                Output.WriteJson(output, outcomes.Select(o => new DrillOutcomeJson(
+                    o.Report.Scenario,
+                    o.Report.Flavor,
+                    o.Report.Passed,
+                    o.Report.RtoSeconds,
+                    o.Report.RpoSeconds,
+                    o.Report.FailedCheck,
+                    o.Paths.Html,
+                    o.Paths.Markdown,
+                    o.Paths.Json)));
             }
             else
             {
@@ -92,3 +90,7 @@ public static class DrillCommand
         return command;
     }
 }
+
+/// <summary>`drill --output json`, one per scenario run; Report, Markdown and Data are file paths.</summary>
+public sealed record DrillOutcomeJson(string Scenario, string Flavor, bool Passed, double? RtoSeconds, double? RpoSeconds, string? FailedCheck,
+    string Report, string Markdown, string Data);
