@@ -28,7 +28,7 @@ etcd --name bench --data-dir "$work/data" \
   --initial-cluster "bench=http://$addr:2380" >"$work/etcd.log" 2>&1 &
 etcd_pid=$!
 for _ in $(seq 100); do "$ctl" --endpoints "$addr:2379" endpoint health >/dev/null 2>&1 && break; sleep 0.2; done
-"$ctl" --endpoints "$addr:2379" endpoint health >/dev/null
+"$ctl" --endpoints "$addr:2379" endpoint health >/dev/null 2>&1 || { echo "etcd did not start: $work/etcd.log" >&2; exit 1; }
 
 # Each command must work before it is timed: a fast failure is no result.
 "$tool" --version >/dev/null

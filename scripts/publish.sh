@@ -8,4 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet publish src/EtcdDr.Cli -c Release -r linux-x64 -p:DebugType=none -p:StripSymbols=true \
   -o out/linux-x64 -nologo -clp:ErrorsOnly
+rm -f out/linux-x64/*.pdb   # a referenced project's symbols; the binary is all there is to copy
 ls -l out/linux-x64/etcd-dr
