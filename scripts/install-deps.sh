@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what etcd-dr's lab, drills and tests need on Debian: real etcd, OpenSSH, age, Ansible,
+# Installs what etcd-dr's lab, drills and tests need on Debian: gcc (the Native AOT link in
+# scripts/publish.sh), real etcd, OpenSSH, age, Ansible,
 # Chromium (headless, opens the drill's HTML report in a test),
 # Node.js, and the storage emulators s3rver and Azurite (npm, into the gitignored .tools/).
 # Idempotent: does nothing when everything is present. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
-packages=(etcd-server etcd-client openssh-server openssh-client age ansible ansible-lint vagrant ruby iproute2 iptables procps time util-linux openssl chromium)
+packages=(gcc libc6-dev etcd-server etcd-client openssh-server openssh-client age ansible ansible-lint vagrant ruby iproute2 iptables procps time util-linux openssl chromium)
 # Node.js from Debian only when none is installed (a newer one from elsewhere is fine too).
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()

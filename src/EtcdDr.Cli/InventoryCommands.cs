@@ -68,7 +68,7 @@ public static class InventoryCommands
             }).ToList();
             if (Output.IsJson(parse.GetValue(format)))
             {
-                Output.WriteJson(output, new { remote.Inventory.Cluster, masters = rows.Select(r => new { r.Name, r.Address, r.Result }) });
+                Output.WriteJson(output, new InventoryCheckJson(remote.Inventory.Cluster, rows.Select(r => new InventoryCheckRowJson(r.Name, r.Address, r.Result))));
             }
             else
             {
@@ -102,7 +102,7 @@ public static class InventoryCommands
             var found = await remote.DiscoverAsync(ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
             {
-                Output.WriteJson(output, found.Select(d => new { master = d.Master.Name, d.Topology, error = d.Error?.Message }));
+                Output.WriteJson(output, found.Select(d => new DiscoveredJson(d.Master.Name, d.Topology, d.Error?.Message)));
             }
             else
             {
@@ -135,3 +135,11 @@ public static class InventoryCommands
 
     private static string Tool(EtcdDr.Topology.EtcdTool tool) => Markup.Escape(tool.Kind == "host" ? tool.Path! : tool.Kind);
 }
+
+/// <summary>`inventory check --output json`.</summary>
+public sealed record InventoryCheckJson(string Cluster, IEnumerable<InventoryCheckRowJson> Masters);
+
+public sealed record InventoryCheckRowJson(string Name, string Address, string Result);
+
+/// <summary>`discover --output json`, one per master.</summary>
+public sealed record DiscoveredJson(string Master, EtcdDr.Topology.MasterTopology? Topology, string? Error);

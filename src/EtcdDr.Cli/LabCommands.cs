@@ -63,7 +63,7 @@ public static class LabCommands
                 throw;
             }
             if (json)
-                Output.WriteJson(output, new { state = built.Paths.Root, inventory = built.Paths.Inventory, flavor = built.Spec.Flavor, noHostEtcdctl = built.Spec.NoHostEtcdctl, masters = built.Spec.Masters.Select(m => new { m.Name, address = m.Address.ToString(), m.ClientUrl }), client = new { ca = built.Paths.ClientCa, cert = built.Paths.ClientCert, key = built.Paths.ClientCertKey } });
+                Output.WriteJson(output, new LabUpJson(built.Paths.Root, built.Paths.Inventory, built.Spec.Flavor, built.Spec.NoHostEtcdctl, built.Spec.Masters.Select(m => new LabUpMasterJson(m.Name, m.Address.ToString(), m.ClientUrl)), new LabUpClientJson(built.Paths.ClientCa, built.Paths.ClientCert, built.Paths.ClientCertKey)));
             else
                 await output.WriteLineAsync(LabController.UsageText(built)).ConfigureAwait(false);
             return ExitCodes.Ok;
@@ -237,3 +237,10 @@ public static class LabCommands
         return command;
     }
 }
+
+/// <summary>`lab up --output json`.</summary>
+public sealed record LabUpJson(string State, string Inventory, EtcdDr.Lab.LabFlavor Flavor, bool NoHostEtcdctl, IEnumerable<LabUpMasterJson> Masters, LabUpClientJson Client);
+
+public sealed record LabUpMasterJson(string Name, string Address, string ClientUrl);
+
+public sealed record LabUpClientJson(string Ca, string Cert, string Key);

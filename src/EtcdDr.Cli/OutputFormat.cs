@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace EtcdDr.Cli;
 
@@ -28,11 +29,17 @@ public static class Output
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters = { EnumNames },
         // Output is read by people and jq, not embedded in HTML: keep '+' and '…' as they are.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = CliJson.Default,
     };
 
+    /// <summary>Every enum an output can carry, written camelCase.</summary>
+    public static JsonEnums EnumNames => new JsonEnums(JsonNamingPolicy.CamelCase).AddLibrary()
+        .Add<Lab.LabFlavor>().Add<Lab.LabBreakKind>().Add<Lab.UnitState>().Add<OutputFormat>();
+
+    /// <summary>T must be listed in <see cref="CliJson"/> (a missing one fails every test of that output).</summary>
     public static void WriteJson<T>(TextWriter writer, T value) =>
-        writer.WriteLine(JsonSerializer.Serialize(value, Json));
+        writer.WriteLine(JsonSerializer.Serialize(value, (JsonTypeInfo<T>)Json.GetTypeInfo(typeof(T))));
 }

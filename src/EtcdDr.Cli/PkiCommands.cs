@@ -233,7 +233,7 @@ public static class PkiCommands
         var report = PkiChecker.Check(files, clock.GetUtcNow(), options.WarnDays);
         if (Output.IsJson(options.Format))
         {
-            Output.WriteJson(output, new { source = subject, errors = report.Errors, warnings = report.Warnings, findings = report.Findings });
+            Output.WriteJson(output, new PkiCheckJson(subject, report.Errors, report.Warnings, report.Findings));
         }
         else
         {
@@ -271,3 +271,6 @@ public static class PkiCommands
         return ExitCodes.Ok;
     }
 }
+
+/// <summary>`pki check --output json`.</summary>
+public sealed record PkiCheckJson(string Source, int Errors, int Warnings, IReadOnlyList<PkiVault.Archive.PkiFinding> Findings);

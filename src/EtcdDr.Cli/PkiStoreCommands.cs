@@ -58,11 +58,9 @@ public static class PkiStoreCommands
             var catalog = await PkiCatalog.ReadAsync(store, parse.GetValue(cluster)!, ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
             {
-                Output.WriteJson(output, new
-                {
-                    archives = catalog.Archives.Select(a => new { a.Key, a.CreatedAt, a.Size, a.Verified, a.Manifest?.Flavor, a.Manifest?.Files, a.Manifest?.FileSha256, a.Problem }),
-                    incomplete = catalog.Incomplete,
-                });
+                Output.WriteJson(output, new PkiListJson(
+                    catalog.Archives.Select(a => new PkiListRowJson(a.Key, a.CreatedAt, a.Size, a.Verified, a.Manifest?.Flavor, a.Manifest?.Files, a.Manifest?.FileSha256, a.Problem)),
+                    catalog.Incomplete));
             }
             else
             {
@@ -81,3 +79,8 @@ public static class PkiStoreCommands
         return command;
     }
 }
+
+/// <summary>`pki list --output json`.</summary>
+public sealed record PkiListJson(IEnumerable<PkiListRowJson> Archives, IReadOnlyList<EtcdDr.Storage.StoreObject> Incomplete);
+
+public sealed record PkiListRowJson(string Key, DateTimeOffset CreatedAt, long Size, bool Verified, string? Flavor, int? Files, string? FileSha256, string? Problem);

@@ -20,11 +20,11 @@ public static class ControlChannel
             using (var address = SocketAddress.For(socketPath))
                 await socket.ConnectAsync(address.EndPoint, linked.Token).ConfigureAwait(false);
             await using var stream = new NetworkStream(socket, ownsSocket: false);
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(words) + "\n"), linked.Token).ConfigureAwait(false);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(words, LabJson.Default.IReadOnlyListString) + "\n"), linked.Token).ConfigureAwait(false);
             using var reader = new StreamReader(stream, Encoding.UTF8);
             var line = await reader.ReadLineAsync(linked.Token).ConfigureAwait(false);
             return line is null ? new ControlReply(1, "", "the master's init closed the connection without an answer\n")
-                : JsonSerializer.Deserialize<ControlReply>(line) ?? new ControlReply(1, "", "empty answer\n");
+                : JsonSerializer.Deserialize(line, LabJson.Default.ControlReply) ?? new ControlReply(1, "", "empty answer\n");
         }
         catch (SocketException ex)
         {
@@ -80,7 +80,7 @@ public static class ControlChannel
             try
             {
                 var line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
-                var words = line is null ? [] : JsonSerializer.Deserialize<string[]>(line) ?? [];
+                var words = line is null ? [] : JsonSerializer.Deserialize(line, LabJson.Default.StringArray) ?? [];
                 reply = await handle(words, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -89,7 +89,7 @@ public static class ControlChannel
             }
             try
             {
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(reply) + "\n"), ct).ConfigureAwait(false);
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(reply, LabJson.Default.ControlReply) + "\n"), ct).ConfigureAwait(false);
             }
             catch (IOException)
             {

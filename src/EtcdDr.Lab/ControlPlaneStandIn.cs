@@ -120,13 +120,13 @@ public static partial class ControlPlaneStandIn
     private static string Required(IReadOnlyDictionary<string, string> flags, string name) =>
         flags.GetValueOrDefault(name) ?? throw new DrException($"the manifest gives no --{name}", FailureKind.Usage);
 
-    private static string Lease(string component, string master) => System.Text.Json.JsonSerializer.Serialize(new
+    private static string Lease(string component, string master) => new System.Text.Json.Nodes.JsonObject
     {
-        kind = "Lease",
-        apiVersion = "coordination.k8s.io/v1",
-        metadata = new { name = component + "-" + master, @namespace = "kube-system" },
-        spec = new { holderIdentity = $"{master}_{Environment.ProcessId}", leaseDurationSeconds = 15, renewTime = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture) },
-    });
+        ["kind"] = "Lease",
+        ["apiVersion"] = "coordination.k8s.io/v1",
+        ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = component + "-" + master, ["namespace"] = "kube-system" },
+        ["spec"] = new System.Text.Json.Nodes.JsonObject { ["holderIdentity"] = $"{master}_{Environment.ProcessId}", ["leaseDurationSeconds"] = 15, ["renewTime"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture) },
+    }.ToJsonString();
 
     private static TcpListener? Listen(IReadOnlyDictionary<string, string> flags)
     {

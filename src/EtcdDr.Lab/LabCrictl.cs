@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace EtcdDr.Lab;
@@ -85,7 +86,7 @@ public sealed class LabCrictl(PodRuntime runtime)
         if (quiet)
             return new ControlReply(0, string.Concat(selected.Select(x => x.Container.Id + "\n")));
         if (json)
-            return new ControlReply(0, JsonSerializer.Serialize(new { containers = selected.Select(x => PsJson(x.Pod, x.Container)) }, Indented) + "\n");
+            return new ControlReply(0, new JsonObject { ["containers"] = new JsonArray([.. selected.Select(x => PsJson(x.Pod, x.Container))]) }.ToJsonString(Indented) + "\n");
         var table = new StringBuilder();
         table.Append(Row("CONTAINER", "IMAGE", "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID", "POD"));
         foreach (var (pod, c) in selected)
@@ -104,25 +105,25 @@ public sealed class LabCrictl(PodRuntime runtime)
             if (Resolve(id) is not { } found)
                 return NotFound(id, output.ToString(), $"getting the status of the container \"{id}\"");
             var (pod, c) = found;
-            output.Append(JsonSerializer.Serialize(new
+            output.Append(new JsonObject
             {
-                status = new
+                ["status"] = new JsonObject
                 {
-                    id = c.Id,
-                    metadata = new { attempt = c.Attempt, name = c.Name },
-                    state = State(c),
-                    createdAt = Rfc3339(c.CreatedAt),
-                    startedAt = Rfc3339(c.CreatedAt),
-                    finishedAt = c.FinishedAt is { } f ? Rfc3339(f) : "0001-01-01T00:00:00Z",
-                    exitCode = c.ExitCode ?? 0,
-                    image = new { image = c.Image ?? "" },
-                    imageRef = c.Image ?? "",
-                    reason = c.Running ? "" : c.ExitCode == 0 ? "Completed" : "Error",
-                    labels = Labels(pod, c),
-                    logPath = c.LogFile,
+                    ["id"] = c.Id,
+                    ["metadata"] = new JsonObject { ["attempt"] = c.Attempt, ["name"] = c.Name },
+                    ["state"] = State(c),
+                    ["createdAt"] = Rfc3339(c.CreatedAt),
+                    ["startedAt"] = Rfc3339(c.CreatedAt),
+                    ["finishedAt"] = c.FinishedAt is { } f ? Rfc3339(f) : "0001-01-01T00:00:00Z",
+                    ["exitCode"] = c.ExitCode ?? 0,
+                    ["image"] = new JsonObject { ["image"] = c.Image ?? "" },
+                    ["imageRef"] = c.Image ?? "",
+                    ["reason"] = c.Running ? "" : c.ExitCode == 0 ? "Completed" : "Error",
+                    ["labels"] = Labels(pod, c),
+                    ["logPath"] = c.LogFile,
                 },
-                info = new { sandboxID = c.PodSandboxId, pid = c.Running ? c.Process.Pid : 0 },
-            }, Indented)).Append('\n');
+                ["info"] = new JsonObject { ["sandboxID"] = c.PodSandboxId, ["pid"] = c.Running ? c.Process.Pid : 0 },
+            }.ToJsonString(Indented)).Append('\n');
         }
         return new ControlReply(0, output.ToString());
     }
@@ -159,19 +160,21 @@ public sealed class LabCrictl(PodRuntime runtime)
     private static ControlReply NotFound(string id, string stdout, string what) =>
         new(1, stdout, $"{what}: rpc error: code = NotFound desc = an error occurred when try to find container \"{id}\": not found\n");
 
-    private static object PsJson(PodRuntime.Pod pod, LabContainer c) => new
+    // JsonObject rather than anonymous types: the published binary is Native AOT, where
+    // reflection-based serialization is off.
+    private static JsonObject PsJson(PodRuntime.Pod pod, LabContainer c) => new()
     {
-        id = c.Id,
-        podSandboxId = c.PodSandboxId,
-        metadata = new { name = c.Name, attempt = c.Attempt },
-        image = new { image = c.Image ?? "" },
-        imageRef = c.Image ?? "",
-        state = State(c),
-        createdAt = ((c.CreatedAt - DateTimeOffset.UnixEpoch).Ticks * 100).ToString(CultureInfo.InvariantCulture),
-        labels = Labels(pod, c),
+        ["id"] = c.Id,
+        ["podSandboxId"] = c.PodSandboxId,
+        ["metadata"] = new JsonObject { ["name"] = c.Name, ["attempt"] = c.Attempt },
+        ["image"] = new JsonObject { ["image"] = c.Image ?? "" },
+        ["imageRef"] = c.Image ?? "",
+        ["state"] = State(c),
+        ["createdAt"] = ((c.CreatedAt - DateTimeOffset.UnixEpoch).Ticks * 100).ToString(CultureInfo.InvariantCulture),
+        ["labels"] = Labels(pod, c),
     };
 
-    private static Dictionary<string, string> Labels(PodRuntime.Pod pod, LabContainer c) => new()
+    private static JsonObject Labels(PodRuntime.Pod pod, LabContainer c) => new()
     {
         ["io.kubernetes.container.name"] = c.Name,
         ["io.kubernetes.pod.name"] = PodName(pod),

@@ -8,12 +8,10 @@ namespace EtcdDr.Lab;
 /// <summary>What `lab up` built, saved as STATE/lab.json for the other lab verbs.</summary>
 public sealed record LabState(LabSpec Spec, string? CgroupRoot, DateTimeOffset CreatedAt)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
-    [JsonIgnore]
+        [JsonIgnore]
     public LabPaths Paths => new(Spec.StateDirectory);
 
-    public void Save() => File.WriteAllText(Paths.StateFile, JsonSerializer.Serialize(this, Json));
+    public void Save() => File.WriteAllText(Paths.StateFile, JsonSerializer.Serialize(this, LabStateJson.Default.LabState));
 
     public static LabState? TryLoad(string stateDirectory)
     {
@@ -22,7 +20,7 @@ public sealed record LabState(LabSpec Spec, string? CgroupRoot, DateTimeOffset C
             return null;
         try
         {
-            return JsonSerializer.Deserialize<LabState>(File.ReadAllText(file), Json);
+            return JsonSerializer.Deserialize(File.ReadAllText(file), LabStateJson.Default.LabState);
         }
         catch (JsonException)
         {

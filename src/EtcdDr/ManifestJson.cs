@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace EtcdDr;
 
@@ -15,9 +16,13 @@ public static class ManifestJson
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = EtcdDrJson.Default,
     };
 
-    public static string Serialize<T>(T manifest) => JsonSerializer.Serialize(manifest, Options);
+    /// <summary>T must be listed in <see cref="EtcdDrJson"/>.</summary>
+    public static string Serialize<T>(T manifest) => JsonSerializer.Serialize(manifest, Info<T>());
+
+    private static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 
     /// <summary>Parses a manifest; a damaged one is an integrity failure, a newer format a usage one.</summary>
     /// <param name="what">e.g. "snapshot manifest", for messages.</param>
@@ -25,7 +30,7 @@ public static class ManifestJson
     {
         try
         {
-            var manifest = JsonSerializer.Deserialize<T>(json, Options)
+            var manifest = JsonSerializer.Deserialize(json, Info<T>())
                 ?? throw new DrException($"{source}: empty manifest", FailureKind.Integrity);
             var version = format(manifest);
             if (version > currentFormat)

@@ -63,19 +63,17 @@ public static class DrillCommand
             var outcomes = await new DrillService(error, env.PromptLine, TimeProvider.System).RunAsync(options, ct).ConfigureAwait(false);
             if (json)
             {
-                Output.WriteJson(output, outcomes.Select(o => new
-                {
-                    scenario = o.Report.Scenario,
-                    flavor = o.Report.Flavor,
-                    passed = o.Report.Passed,
-                    rtoSeconds = o.Report.RtoSeconds,
-                    rpoSeconds = o.Report.RpoSeconds,
-                    failedCheck = o.Report.FailedCheck,
-                    interrupted = o.Report.Interrupted,
-                    report = o.Paths.Html,
-                    markdown = o.Paths.Markdown,
-                    data = o.Paths.Json,
-                }));
+                Output.WriteJson(output, outcomes.Select(o => new DrillOutcomeJson(
+                    o.Report.Scenario,
+                    o.Report.Flavor,
+                    o.Report.Passed,
+                    o.Report.RtoSeconds,
+                    o.Report.RpoSeconds,
+                    o.Report.FailedCheck,
+                    o.Report.Interrupted,
+                    o.Paths.Html,
+                    o.Paths.Markdown,
+                    o.Paths.Json)));
             }
             else
             {
@@ -104,3 +102,7 @@ public static class DrillCommand
         return command;
     }
 }
+
+/// <summary>`drill --output json`, one per scenario run; Report, Markdown and Data are file paths.</summary>
+public sealed record DrillOutcomeJson(string Scenario, string Flavor, bool Passed, double? RtoSeconds, double? RpoSeconds, string? FailedCheck, bool Interrupted,
+    string Report, string Markdown, string Data);

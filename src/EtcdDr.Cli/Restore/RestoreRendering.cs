@@ -7,17 +7,15 @@ namespace EtcdDr.Cli.Restore;
 /// <summary>Plans, preflight, progress and summaries: a table on a terminal, JSON when piped or --output json.</summary>
 public static class RestoreRendering
 {
-    public static object PlanJson(RestorePlan plan, IReadOnlyList<PreflightCheck>? preflight) => new
-    {
-        strategy = plan.Request.Strategy,
-        stamp = plan.Request.Stamp,
-        clusterToken = plan.Request.Strategy is RestoreStrategy.SnapshotAll or RestoreStrategy.ForceNewCluster ? plan.Request.EffectiveClusterToken : null,
-        snapshot = plan.Request.Snapshot,
-        members = plan.Members,
+    public static RestorePlanJson PlanJson(RestorePlan plan, IReadOnlyList<PreflightCheck>? preflight) => new(
+        plan.Request.Strategy,
+        plan.Request.Stamp,
+        plan.Request.Strategy is RestoreStrategy.SnapshotAll or RestoreStrategy.ForceNewCluster ? plan.Request.EffectiveClusterToken : null,
+        plan.Request.Snapshot,
+        plan.Members,
         preflight,
-        steps = plan.Steps.Select(s => new { index = s.Index + 1, s.Host, kind = s.Kind, s.Title, s.Commands, s.Changes, s.Group }),
-        asideDirs = plan.AsideDirs.Select(a => new { a.Host, a.From, a.To }),
-    };
+        plan.Steps.Select(s => new RestorePlanStepJson(s.Index + 1, s.Host, s.Kind, s.Title, s.Commands, s.Changes, s.Group)),
+        plan.AsideDirs.Select(a => new AsideDirJson(a.Host, a.From, a.To)));
 
     public static void WritePlan(TextWriter output, RestorePlan plan, IReadOnlyList<PreflightCheck>? preflight)
     {
@@ -58,17 +56,15 @@ public static class RestoreRendering
                 error.WriteLine(line);
         }) : null;
 
-    public static object JournalJson(JournalState state) => new
-    {
-        journal = state.Path,
-        finished = state.IsFinished,
-        nextStep = state.IsFinished ? (int?)null : state.NextStep + 1,
-        strategy = state.Plan.Request.Strategy,
-        stamp = state.Plan.Request.Stamp,
-        steps = state.Plan.Steps.Select(s => new { index = s.Index + 1, s.Host, kind = s.Kind, s.Title, state = state.StepState(s.Index), seconds = state.Seconds(s.Index), note = state.Note(s.Index) }),
-        asideDirs = state.Plan.AsideDirs.Select(a => new { a.Host, a.From, a.To }),
-        stagedSnapshot = state.Plan.Request.Snapshot is null ? null : state.Plan.Request.StagedSnapshotPath,
-    };
+    public static RestoreJournalJson JournalJson(JournalState state) => new(
+        state.Path,
+        state.IsFinished,
+        state.IsFinished ? null : state.NextStep + 1,
+        state.Plan.Request.Strategy,
+        state.Plan.Request.Stamp,
+        state.Plan.Steps.Select(s => new RestoreJournalStepJson(s.Index + 1, s.Host, s.Kind, s.Title, state.StepState(s.Index), state.Seconds(s.Index), state.Note(s.Index))),
+        state.Plan.AsideDirs.Select(a => new AsideDirJson(a.Host, a.From, a.To)),
+        state.Plan.Request.Snapshot is null ? null : state.Plan.Request.StagedSnapshotPath);
 
     /// <summary>The summary after a run, and `restore status`: each step's state and time, and where the old data is.</summary>
     public static void WriteJournal(TextWriter output, JournalState state)
@@ -94,3 +90,17 @@ public static class RestoreRendering
         console.WriteLine($"journal: {state.Path}");
     }
 }
+
+/// <summary>`restore plan --output json`.</summary>
+public sealed record RestorePlanJson(RestoreStrategy Strategy, string Stamp, string? ClusterToken, SnapshotSource? Snapshot, IReadOnlyList<PlannedMember> Members,
+    IReadOnlyList<PreflightCheck>? Preflight, IEnumerable<RestorePlanStepJson> Steps, IEnumerable<AsideDirJson> AsideDirs);
+
+public sealed record RestorePlanStepJson(int Index, string Host, StepKind Kind, string Title, IReadOnlyList<string> Commands, IReadOnlyList<ConfigChange>? Changes, string? Group);
+
+public sealed record AsideDirJson(string Host, string From, string To);
+
+/// <summary>`restore run`, `resume` and `status` with --output json.</summary>
+public sealed record RestoreJournalJson(string Journal, bool Finished, int? NextStep, RestoreStrategy Strategy, string Stamp,
+    IEnumerable<RestoreJournalStepJson> Steps, IEnumerable<AsideDirJson> AsideDirs, string? StagedSnapshot);
+
+public sealed record RestoreJournalStepJson(int Index, string Host, StepKind Kind, string Title, string State, double? Seconds, string? Note);

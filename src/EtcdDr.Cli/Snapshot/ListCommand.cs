@@ -27,12 +27,10 @@ public static class ListCommand
             var incomplete = await UnfinishedUploads.ListAsync(store, clusterName, catalog, ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
             {
-                Output.WriteJson(output, new
-                {
-                    snapshots = catalog.Snapshots.Select(s => new { s.Key, s.CreatedAt, s.Revision, s.Size, s.Encrypted, s.Verified, s.Problem }),
+                Output.WriteJson(output, new SnapshotListJson(
+                    catalog.Snapshots.Select(s => new SnapshotListRowJson(s.Key, s.CreatedAt, s.Revision, s.Size, s.Encrypted, s.Verified, s.Problem)),
                     incomplete,
-                    catalog.Problems,
-                });
+                    catalog.Problems));
             }
             else
             {
@@ -51,3 +49,8 @@ public static class ListCommand
         return command;
     }
 }
+
+/// <summary>`snapshot list --output json`.</summary>
+public sealed record SnapshotListJson(IEnumerable<SnapshotListRowJson> Snapshots, IReadOnlyList<EtcdDr.Storage.StoreObject> Incomplete, IReadOnlyList<string> Problems);
+
+public sealed record SnapshotListRowJson(string Key, DateTimeOffset CreatedAt, long Revision, long Size, bool Encrypted, bool Verified, string? Problem);

@@ -38,14 +38,12 @@ public static class PruneCommand
                 new UnfinishedCleanup(parse.GetValue(unfinishedAge), TimeProvider.System), ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
             {
-                Output.WriteJson(output, new
-                {
+                Output.WriteJson(output, new PruneJson(
                     result.DryRun,
-                    keep = result.Decision.Keep.Select(k => new { k.Key, reasons = result.Decision.ReasonsToKeep[k.Key] }),
-                    delete = result.Decision.Delete.Select(d => d.Key),
+                    result.Decision.Keep.Select(k => new PruneKeepJson(k.Key, result.Decision.ReasonsToKeep[k.Key])),
+                    result.Decision.Delete.Select(d => d.Key),
                     result.Deleted,
-                    unfinished = result.Unfinished is { } u ? new { delete = u.Delete.Select(o => o.Key), keptTooYoung = u.Kept.Select(o => o.Key), deleted = result.DeletedUnfinished } : null,
-                });
+                    result.Unfinished is { } u ? new PruneUnfinishedJson(u.Delete.Select(o => o.Key), u.Kept.Select(o => o.Key), result.DeletedUnfinished) : null));
             }
             else
             {
@@ -74,3 +72,10 @@ public static class PruneCommand
         return default;
     }
 }
+
+/// <summary>`snapshot prune --output json`.</summary>
+public sealed record PruneJson(bool DryRun, IEnumerable<PruneKeepJson> Keep, IEnumerable<string> Delete, IReadOnlyList<string> Deleted, PruneUnfinishedJson? Unfinished);
+
+public sealed record PruneKeepJson(string Key, IReadOnlyList<string> Reasons);
+
+public sealed record PruneUnfinishedJson(IEnumerable<string> Delete, IEnumerable<string> KeptTooYoung, IReadOnlyList<string>? Deleted);

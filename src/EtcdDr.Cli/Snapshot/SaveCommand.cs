@@ -96,7 +96,7 @@ public static class SaveCommand
     {
         if (Output.IsJson(format))
         {
-            Output.WriteJson(output, new { result.Manifest, destinations = result.Destinations, failedAttempts = result.FailedAttempts });
+            Output.WriteJson(output, new SnapshotSaveJson(result.Manifest, result.Destinations, result.FailedAttempts));
             return;
         }
         var m = result.Manifest;
@@ -105,3 +105,6 @@ public static class SaveCommand
             output.WriteLine(d.Succeeded ? $"  saved   {d.Location}" : $"  FAILED  {d.Destination}: {d.Error}");
     }
 }
+
+/// <summary>`snapshot save --output json`.</summary>
+public sealed record SnapshotSaveJson(EtcdDr.Snapshots.SnapshotManifest Manifest, IReadOnlyList<EtcdDr.Snapshots.DestinationOutcome> Destinations, IReadOnlyList<string> FailedAttempts);

@@ -23,7 +23,7 @@ public static class VerifyCommand
             var report = await SnapshotVerifier.VerifyFileAsync(parse.GetValue(path)!, parse.GetValue(manifest), decrypt, ct).ConfigureAwait(false);
             if (Output.IsJson(parse.GetValue(format)))
             {
-                Output.WriteJson(output, new { report.Path, report.Valid, Verdict = report.Verdict.ToString().ToLowerInvariant(), report.Checks, report.Manifest });
+                Output.WriteJson(output, new SnapshotVerifyJson(report.Path, report.Valid, report.Verdict.ToString().ToLowerInvariant(), report.Checks, report.Manifest));
             }
             else
             {
@@ -46,3 +46,6 @@ public static class VerifyCommand
         return command;
     }
 }
+
+/// <summary>`snapshot verify --output json`.</summary>
+public sealed record SnapshotVerifyJson(string Path, bool Valid, string Verdict, IReadOnlyList<EtcdDr.Snapshots.VerifyCheck> Checks, EtcdDr.Snapshots.SnapshotManifest? Manifest);

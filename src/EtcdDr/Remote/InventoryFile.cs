@@ -1,6 +1,5 @@
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.RepresentationModel;
 
 namespace EtcdDr.Remote;
 
@@ -17,15 +16,6 @@ namespace EtcdDr.Remote;
 /// </summary>
 public static class InventoryFile
 {
-    private static readonly IDeserializer Reader = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .Build();
-
-    private static readonly ISerializer Writer = new SerializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
-        .Build();
-
     public static Inventory Parse(string yaml, string source)
     {
         if (IsEmpty(yaml))
@@ -34,7 +24,8 @@ public static class InventoryFile
         InventoryDocument doc;
         try
         {
-            doc = Reader.Deserialize<InventoryDocument>(yaml) ?? throw new DrException($"{source}: the file is empty", FailureKind.Usage);
+            doc = InventoryDocument.Read(YamlObject.Parse(yaml, "the inventory", InventoryDocument.Keys)
+                ?? throw new DrException($"{source}: the file is empty", FailureKind.Usage));
         }
         catch (YamlException ex)
         {
@@ -60,11 +51,57 @@ public static class InventoryFile
         return Parse(File.ReadAllText(path), path);
     }
 
-    public static string Serialize(Inventory inventory) => Writer.Serialize(InventoryDocument.From(inventory));
+    public static string Serialize(Inventory inventory)
+    {
+        var i = inventory;
+        var root = Mapping(
+            ("cluster", Scalar(i.Cluster)),
+            ("ssh", Mapping(("user", Scalar(i.Ssh.User)), ("port", Scalar(i.Ssh.Port)), ("identityFile", Scalar(i.Ssh.IdentityFile)),
+                ("knownHostsFile", Scalar(i.Ssh.KnownHostsFile)), ("configFile", Scalar(i.Ssh.ConfigFile)), ("proxyJump", Scalar(i.Ssh.ProxyJump)), ("sudo", Scalar(i.Ssh.Sudo)),
+                ("client", Scalar(i.Ssh.Client == "auto" ? null : i.Ssh.Client)))),
+            ("masters", new YamlSequenceNode(i.Masters.Select(m => (YamlNode)Mapping(("name", Scalar(m.Name)), ("address", Scalar(m.Address)), ("port", Scalar(m.Port)),
+                ("user", Scalar(m.User)), ("etcdClientUrl", Scalar(m.EtcdClientUrl)), ("identityFile", Scalar(m.IdentityFile)))))),
+            ("backup", i.Backup is null ? null : Mapping(("destinations", Sequence(i.Backup.Destinations)), ("recipients", Sequence(i.Backup.Recipients)))));
+        var text = new StringWriter();
+        new YamlStream(new YamlDocument(root)).Save(text, assignAnchors: false);
+        // Save ends the document with "...": fine for YAML, noise for people.
+        return text.ToString().Replace("...\n", "", StringComparison.Ordinal).TrimEnd() + "\n";
+    }
 
-    /// <summary>The YAML shape, mutable for the deserializer; validated into <see cref="Inventory"/>.</summary>
+    // Null fields are left out, as the reflection serializer did with OmitNull.
+    private static YamlMappingNode Mapping(params (string Key, YamlNode? Value)[] fields) =>
+        new(fields.Where(f => f.Value is not null).Select(f => new KeyValuePair<YamlNode, YamlNode>(new YamlScalarNode(f.Key), f.Value!)));
+
+    private static YamlScalarNode? Scalar(string? text) => text is null ? null : new YamlScalarNode(text);
+
+    private static YamlScalarNode? Scalar(int? number) => number is null ? null : new YamlScalarNode(number.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private static YamlSequenceNode? Sequence(IEnumerable<string>? items) => items is null ? null : new(items.Select(x => (YamlNode)new YamlScalarNode(x)));
+
+    /// <summary>The YAML shape, read field by field; validated into <see cref="Inventory"/>.</summary>
     private sealed class InventoryDocument
     {
+        public static readonly string[] Keys = ["cluster", "ssh", "masters", "backup"];
+
+        public static InventoryDocument Read(YamlObject y) => new()
+        {
+            Cluster = y.String("cluster"),
+            Ssh = y.Object("ssh", "user", "port", "identityFile", "knownHostsFile", "configFile", "proxyJump", "sudo", "client") is { } ssh ? new SshDocument
+            {
+                User = ssh.String("user"), Port = ssh.String("port"), IdentityFile = ssh.String("identityFile"), KnownHostsFile = ssh.String("knownHostsFile"),
+                ConfigFile = ssh.String("configFile"), ProxyJump = ssh.String("proxyJump"), Sudo = ssh.String("sudo"), Client = ssh.String("client"),
+            } : null,
+            Masters = y.Objects("masters", "name", "address", "port", "user", "etcdClientUrl", "identityFile")?.Select(m => new MasterDocument
+            {
+                Name = m.String("name"), Address = m.String("address"), Port = m.String("port"), User = m.String("user"),
+                EtcdClientUrl = m.String("etcdClientUrl"), IdentityFile = m.String("identityFile"),
+            }).ToList(),
+            Backup = y.Object("backup", "destinations", "recipients") is { } backup ? new BackupDocument
+            {
+                Destinations = backup.Strings("destinations"), Recipients = backup.Strings("recipients"),
+            } : null,
+        };
+
         public string? Cluster { get; set; }
         public SshDocument? Ssh { get; set; }
         public List<MasterDocument>? Masters { get; set; }
@@ -120,16 +157,6 @@ public static class InventoryFile
             Backup is null ? null : new BackupSettings(Backup.Destinations, Backup.Recipients));
 
         private static int? Port(string? text) => text is null ? null : InventoryValidation.ParsePort(text);
-
-        private static string? Text(int? port) => port?.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        public static InventoryDocument From(Inventory i) => new()
-        {
-            Cluster = i.Cluster,
-            Ssh = new SshDocument { User = i.Ssh.User, Port = Text(i.Ssh.Port), IdentityFile = i.Ssh.IdentityFile, KnownHostsFile = i.Ssh.KnownHostsFile, ConfigFile = i.Ssh.ConfigFile, ProxyJump = i.Ssh.ProxyJump, Sudo = i.Ssh.Sudo, Client = i.Ssh.Client == "auto" ? null : i.Ssh.Client },
-            Masters = i.Masters.Select(m => new MasterDocument { Name = m.Name, Address = m.Address, Port = Text(m.Port), User = m.User, EtcdClientUrl = m.EtcdClientUrl, IdentityFile = m.IdentityFile }).ToList(),
-            Backup = i.Backup is null ? null : new BackupDocument { Destinations = i.Backup.Destinations?.ToList(), Recipients = i.Backup.Recipients?.ToList() },
-        };
     }
 
     private sealed class SshDocument

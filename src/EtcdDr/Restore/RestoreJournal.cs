@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace EtcdDr.Restore;
 
@@ -22,9 +23,12 @@ public sealed class RestoreJournal
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        Converters = { JsonEnums.KebabCaseLower },
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = EtcdDrJson.Default,
     };
+
+    private static JsonTypeInfo<JournalRecord> RecordInfo => (JsonTypeInfo<JournalRecord>)Json.GetTypeInfo(typeof(JournalRecord));
 
     private readonly TimeProvider _time;
 
@@ -69,7 +73,7 @@ public sealed class RestoreJournal
     /// <summary>Appends one line and fsyncs before returning: after a crash the journal says at least this.</summary>
     public void Append(JournalRecord record)
     {
-        var line = JsonSerializer.Serialize(record, Json) + "\n";
+        var line = JsonSerializer.Serialize(record, RecordInfo) + "\n";
         var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -95,7 +99,7 @@ public sealed class RestoreJournal
                 continue;
             try
             {
-                records.Add(JsonSerializer.Deserialize<JournalRecord>(lines[i], Json) ?? throw new JsonException("empty record"));
+                records.Add(JsonSerializer.Deserialize(lines[i], RecordInfo) ?? throw new JsonException("empty record"));
             }
             catch (JsonException ex) when (i == lines.Length - 1)
             {

@@ -1,7 +1,6 @@
 using EtcdDr.Snapshots;
+using EtcdDr.Remote;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace EtcdDr.Schedule;
 
@@ -94,7 +93,48 @@ public sealed record ScheduleConfig
         }
     }
 
-    private static readonly IDeserializer Reader = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
+    /// <summary>Field by field (see <see cref="YamlObject"/> for why); defaults as the records declare.</summary>
+    private static ScheduleConfig? Read(string yaml)
+    {
+        if (YamlObject.Parse(yaml, "the config", "cluster", "destinations", "recipients", "onlyIfLeader", "retention", "lock", "metrics", "etcd") is not { } y)
+            return null;
+        var retention = y.Object("retention", "keepLast", "keepHourly", "keepDaily", "keepWeekly", "keepMonthly");
+        var lockSection = y.Object("lock", "file", "waitSeconds");
+        var metrics = y.Object("metrics", "textfile");
+        var etcd = y.Object("etcd", "root", "endpoints", "cacert", "cert", "key", "user", "passwordFile");
+        var defaults = new ScheduleConfig();
+        return new ScheduleConfig
+        {
+            Cluster = y.String("cluster") ?? defaults.Cluster,
+            Destinations = y.Strings("destinations") ?? defaults.Destinations,
+            Recipients = y.Strings("recipients"),
+            OnlyIfLeader = y.Bool("onlyIfLeader") ?? defaults.OnlyIfLeader,
+            Retention = retention is null ? null : new RetentionSection
+            {
+                KeepLast = retention.Int("keepLast") ?? 0,
+                KeepHourly = retention.Int("keepHourly") ?? 0,
+                KeepDaily = retention.Int("keepDaily") ?? 0,
+                KeepWeekly = retention.Int("keepWeekly") ?? 0,
+                KeepMonthly = retention.Int("keepMonthly") ?? 0,
+            },
+            Lock = lockSection is null ? defaults.Lock : new LockSection
+            {
+                File = lockSection.String("file") ?? defaults.Lock.File,
+                WaitSeconds = lockSection.Int("waitSeconds") ?? defaults.Lock.WaitSeconds,
+            },
+            Metrics = metrics is null ? null : new MetricsSection { Textfile = metrics.String("textfile") },
+            Etcd = etcd is null ? defaults.Etcd : new EtcdSection
+            {
+                Root = etcd.String("root") ?? defaults.Etcd.Root,
+                Endpoints = etcd.Strings("endpoints"),
+                Cacert = etcd.String("cacert"),
+                Cert = etcd.String("cert"),
+                Key = etcd.String("key"),
+                User = etcd.String("user"),
+                PasswordFile = etcd.String("passwordFile"),
+            },
+        };
+    }
 
     public static ScheduleConfig Load(string path)
     {
@@ -103,7 +143,7 @@ public sealed record ScheduleConfig
         ScheduleConfig config;
         try
         {
-            config = Reader.Deserialize<ScheduleConfig>(File.ReadAllText(path)) ?? throw new DrException($"{path}: empty", FailureKind.Usage);
+            config = Read(File.ReadAllText(path)) ?? throw new DrException($"{path}: empty", FailureKind.Usage);
         }
         catch (YamlException ex)
         {

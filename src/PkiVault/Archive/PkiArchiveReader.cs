@@ -41,7 +41,7 @@ public static class PkiArchiveReader
                 throw Integrity("not an etcd-dr PKI archive: the first entry is not the manifest");
             try
             {
-                manifest = await JsonSerializer.DeserializeAsync<PkiManifest>(first.DataStream, PkiManifest.Json, cancellationToken).ConfigureAwait(false)
+                manifest = await JsonSerializer.DeserializeAsync(first.DataStream, PkiManifest.JsonInfo, cancellationToken).ConfigureAwait(false)
                     ?? throw Integrity("the manifest is empty");
             }
             catch (JsonException ex)

@@ -41,7 +41,7 @@ public static class PkiArchiveWriter
             {
                 Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
                 ModificationTime = manifest.CreatedUtc,
-                DataStream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, PkiManifest.Json)),
+                DataStream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, PkiManifest.JsonInfo)),
             };
             await writer.WriteEntryAsync(manifestEntry, cancellationToken).ConfigureAwait(false);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace PkiVault.Archive;
 
@@ -22,8 +23,15 @@ public sealed record PkiManifest(
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // Generated at build time: the published etcd-dr is Native AOT (no reflection-based JSON).
+        TypeInfoResolver = PkiVaultJson.Default,
     };
+
+    public static JsonTypeInfo<PkiManifest> JsonInfo => (JsonTypeInfo<PkiManifest>)Json.GetTypeInfo(typeof(PkiManifest));
 }
+
+[JsonSerializable(typeof(PkiManifest))]
+internal sealed partial class PkiVaultJson : JsonSerializerContext;
 
 /// <summary>One archived file. Mode is octal text ("0600") because that is how operators read it.</summary>
 public sealed record PkiManifestFile(
