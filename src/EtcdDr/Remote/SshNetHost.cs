@@ -217,8 +217,20 @@ public sealed class SshNetHost : ITunnelingHost
         var client = await ConnectedAsync(ct).ConfigureAwait(false);
         using var timer = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        // No stdin: the command reads /dev/null, so a `cat` ends at once as under OpenSSH's closed stdin.
-        using var command = client.CreateCommand(tag.Wrap(stdin is null ? remote + " </dev/null" : remote));
+        // SSH.NET sends EOF on its input stream only after at least one byte was written, so a command
+        // whose stdin is absent or turns out empty reads /dev/null instead (a `cat` then ends at once, as
+        // under OpenSSH's closed stdin). To know which, the caller's writer fills a pipe and the first
+        // chunk (or its end) is awaited before the command starts.
+        var stdinPipe = stdin is null ? null : new System.IO.Pipelines.Pipe();
+        var writingStdin = stdinPipe is null ? Task.CompletedTask : WriteStdinAsync(stdin!, stdinPipe.Writer, linked.Token);
+        var emptyStdin = true;
+        if (stdinPipe is not null)
+        {
+            var first = await stdinPipe.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
+            emptyStdin = first.Buffer.IsEmpty && first.IsCompleted;
+            stdinPipe.Reader.AdvanceTo(first.Buffer.Start);
+        }
+        using var command = client.CreateCommand(tag.Wrap(emptyStdin ? remote + " </dev/null" : remote));
         try
         {
             var execution = command.ExecuteAsync(linked.Token);
@@ -228,15 +240,12 @@ public sealed class SshNetHost : ITunnelingHost
                 : ConsumeAsync(stdout, command.OutputStream, linked);
             var stderr = new MemoryStream();
             var readingStderr = command.ExtendedOutputStream.CopyToAsync(stderr, linked.Token);
-            await using (var input = command.CreateInputStream())
+            if (!emptyStdin)
             {
-                if (stdin is not null)
-                    await stdin(input, linked.Token).ConfigureAwait(false);
-                // SSH.NET sends EOF on dispose only after at least one byte; a command given no
-                // stdin (its shell reads /dev/null, see above) or an empty one must still see EOF.
-                if (stdin is not null && input.Position == 0)
-                    SendEof(command);
+                await using var input = command.CreateInputStream();
+                await stdinPipe!.Reader.CopyToAsync(input, linked.Token).ConfigureAwait(false);
             }
+            await writingStdin.ConfigureAwait(false);
             await reading.ConfigureAwait(false);
             await execution.ConfigureAwait(false);
             await readingStderr.ConfigureAwait(false);
@@ -261,20 +270,20 @@ public sealed class SshNetHost : ITunnelingHost
         }
     }
 
-    /// <summary>
-    /// EOF on the command's channel by hand: SSH.NET 2026.0.1 keeps its channel internal and sends EOF
-    /// from the input stream only when something was written. Reflection on the pinned version,
-    /// checked by the contract test that writes an empty file.
-    /// </summary>
-    private static void SendEof(SshCommand command)
+    /// <summary>The caller's stdin writer into the pipe; the pipe completes with the writer's failure, if any.</summary>
+    private static async Task WriteStdinAsync(Func<Stream, CancellationToken, Task> stdin, System.IO.Pipelines.PipeWriter pipe, CancellationToken ct)
     {
-        var field = typeof(SshCommand).GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
-            .FirstOrDefault(f => f.FieldType.Name == "IChannelSession");
-        var channel = field?.GetValue(command);
-        var sendEof = channel?.GetType().GetMethod("SendEof", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic, Type.EmptyTypes);
-        if (sendEof is null)
-            throw new InvalidOperationException("SSH.NET changed: cannot send EOF on an empty stdin (update SshNetHost.SendEof)");
-        sendEof.Invoke(channel, null);
+        try
+        {
+            await using (var stream = pipe.AsStream(leaveOpen: true))
+                await stdin(stream, ct).ConfigureAwait(false);
+            await pipe.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await pipe.CompleteAsync(ex).ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>The caller's stdout consumer; if it fails, the command is cancelled so nothing waits on it.</summary>
