@@ -22,6 +22,7 @@ public sealed class FakeCoreutils(FakeFileSystem fs)
             "chown" => Chown(flags, operands),
             "chmod" => Chmod(operands),
             "cat" => Cat(operands),
+            "sha256sum" => Sha256sum(operands),
             "test" => Test(argv.Skip(1).ToList()),
             "ls" => Ls(flags, operands),
             "rm" => Rm(flags, operands),
@@ -188,6 +189,20 @@ public sealed class FakeCoreutils(FakeFileSystem fs)
         else
             return Fail(1, $"chmod: cannot access '{path}': No such file or directory");
         return Ok();
+    }
+
+    private ProcessResult Sha256sum(List<string> operands)
+    {
+        var text = new StringBuilder();
+        foreach (var path in operands)
+        {
+            if (fs.IsDirectory(path))
+                return Fail(1, $"sha256sum: {path}: Is a directory");
+            if (!fs.Files.TryGetValue(FakeFileSystem.Normalize(path), out var f))
+                return Fail(1, $"sha256sum: {path}: No such file or directory");
+            text.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f.Content))).Append("  ").Append(path).Append('\n');
+        }
+        return Ok(text.ToString());
     }
 
     private ProcessResult Cat(List<string> operands)
