@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using EtcdDr.Remote;
 
@@ -193,16 +194,19 @@ public sealed class FakeCoreutils(FakeFileSystem fs)
 
     private ProcessResult Sha256sum(List<string> operands)
     {
+        // Like GNU sha256sum: every file it can read is hashed; a missing one is named on stderr and the exit is 1.
         var text = new StringBuilder();
+        var errors = new StringBuilder();
         foreach (var path in operands)
         {
             if (fs.IsDirectory(path))
-                return Fail(1, $"sha256sum: {path}: Is a directory");
-            if (!fs.Files.TryGetValue(FakeFileSystem.Normalize(path), out var f))
-                return Fail(1, $"sha256sum: {path}: No such file or directory");
-            text.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f.Content))).Append("  ").Append(path).Append('\n');
+                errors.Append(CultureInfo.InvariantCulture, $"sha256sum: {path}: Is a directory\n");
+            else if (!fs.Files.TryGetValue(FakeFileSystem.Normalize(path), out var f))
+                errors.Append(CultureInfo.InvariantCulture, $"sha256sum: {path}: No such file or directory\n");
+            else
+                text.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f.Content))).Append("  ").Append(path).Append('\n');
         }
-        return Ok(text.ToString());
+        return new ProcessResult(errors.Length > 0 ? 1 : 0, text.ToString(), errors.ToString());
     }
 
     private ProcessResult Cat(List<string> operands)

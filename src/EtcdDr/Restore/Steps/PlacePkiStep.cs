@@ -59,49 +59,62 @@ public sealed class PlacePkiStep : IRestoreStep
     {
         var files = await ReadAsync(context, ct).ConfigureAwait(false);
         var host = context.Host(step.Host);
-        var kept = new List<string>();
-        int placed = 0, same = 0, movedAside = 0;
-        foreach (var file in files)
+        var topology = context.Runtime(step.Host).Topology;
+        var kept = files.Select(PathOf).Where(p => IsHostsOwnConfig(p, topology)).ToList();
+        var wanted = files.Where(f => !IsHostsOwnConfig(PathOf(f), topology)).ToList();
+        // Few commands, not a handful per file: each is an SSH round trip, seconds apiece on a loaded machine.
+        var there = await HashesAsync(host, wanted.Select(PathOf).ToList(), ct).ConfigureAwait(false);
+        var toPlace = wanted.Where(f => there.GetValueOrDefault(PathOf(f)) != Hash(f)).ToList();
+        var movedAside = 0;
+        foreach (var file in toPlace.Where(f => there.ContainsKey(PathOf(f))))
         {
-            var path = "/" + file.Record.Path.TrimStart('/');
-            if (IsHostsOwnConfig(path, context.Runtime(step.Host).Topology))
-            {
-                kept.Add(path);
-                continue;
-            }
-            var wanted = Convert.ToHexStringLower(SHA256.HashData(file.Data));
-            var there = await StageSnapshotStep.Sha256Async(host, path, ct).ConfigureAwait(false);
-            if (there == wanted)
-            {
-                same++;
-                continue;
-            }
-            if (there is not null)
-            {
-                await host.Must(["mv", "--", path, $"{path}.dr-{context.Plan.Request.Stamp}"], ct).ConfigureAwait(false);
-                movedAside++;
-            }
-            var mode = file.Record.ContainsSecret ? OwnerOnly : PkiManifestBuilder.ParseMode(file.Record.Mode, file.Record.Path);
-            await host.Must(["install", "-d", "-m", "0755", path[..path.LastIndexOf('/')]], ct).ConfigureAwait(false);
-            await host.WriteFileAsync(path, file.Data, mode, $"{file.Record.Uid}:{file.Record.Gid}", ct).ConfigureAwait(false);
-            placed++;
+            await host.Must(["mv", "--", PathOf(file), $"{PathOf(file)}.dr-{context.Plan.Request.Stamp}"], ct).ConfigureAwait(false);
+            movedAside++;
         }
-        return $"{placed} placed, {same} already identical, {movedAside} differing moved aside to *.dr-{context.Plan.Request.Stamp}"
+        var directories = toPlace.Select(f => PathOf(f)[..PathOf(f).LastIndexOf('/')]).Distinct(StringComparer.Ordinal).ToList();
+        if (directories.Count > 0)
+            await host.Must(["install", "-d", "-m", "0755", .. directories], ct).ConfigureAwait(false);
+        foreach (var file in toPlace)
+        {
+            // Written under a temporary name with its final mode and owner, then renamed: never half a key under the real name.
+            var path = PathOf(file);
+            var mode = file.Record.ContainsSecret ? OwnerOnly : PkiManifestBuilder.ParseMode(file.Record.Mode, file.Record.Path);
+            var temp = $"{path}.{context.Plan.Request.Stamp}.etcd-dr-tmp";
+            await host.StreamInAsync(["install", "-m", Convert.ToString((int)mode, 8).PadLeft(4, '0'), "-o", $"{file.Record.Uid}", "-g", $"{file.Record.Gid}", "/dev/stdin", temp],
+                RemoteRunOptions.Root, (stdin, token) => stdin.WriteAsync(file.Data, token).AsTask(), ct).ConfigureAwait(false);
+            await host.Must(["mv", "-f", "--", temp, path], ct).ConfigureAwait(false);
+        }
+        return $"{toPlace.Count} placed, {wanted.Count - toPlace.Count} already identical, {movedAside} differing moved aside to *.dr-{context.Plan.Request.Stamp}"
             + (kept.Count > 0 ? $"; kept the replacement's own {string.Join(", ", kept)} (the archive's names the lost master's address)" : "");
     }
 
     public async Task<string?> CheckAfterAsync(PlanStep step, RestoreContext context, CancellationToken ct)
     {
         var host = context.Host(step.Host);
-        foreach (var file in await ReadAsync(context, ct).ConfigureAwait(false))
+        var topology = context.Runtime(step.Host).Topology;
+        var wanted = (await ReadAsync(context, ct).ConfigureAwait(false)).Where(f => !IsHostsOwnConfig(PathOf(f), topology)).ToList();
+        var there = await HashesAsync(host, wanted.Select(PathOf).ToList(), ct).ConfigureAwait(false);
+        return wanted.FirstOrDefault(f => there.GetValueOrDefault(PathOf(f)) != Hash(f)) is { } wrong ? $"{PathOf(wrong)} does not hold the archived content after placing" : null;
+    }
+
+    private static string PathOf(PkiArchivedFile file) => "/" + file.Record.Path.TrimStart('/');
+
+    private static string Hash(PkiArchivedFile file) => Convert.ToHexStringLower(SHA256.HashData(file.Data));
+
+    /// <summary>SHA-256 of each path that exists, in one `sha256sum` (it exits 1 when some are missing and still hashes the rest).</summary>
+    private static async Task<Dictionary<string, string>> HashesAsync(IRemoteHost host, IReadOnlyList<string> paths, CancellationToken ct)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (paths.Count == 0)
+            return result;
+        var run = await host.RunAsync(["sha256sum", "--", .. paths], RemoteRunOptions.Root, ct).ConfigureAwait(false);
+        foreach (var line in run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            var path = "/" + file.Record.Path.TrimStart('/');
-            if (IsHostsOwnConfig(path, context.Runtime(step.Host).Topology))
-                continue;
-            if (await StageSnapshotStep.Sha256Async(host, path, ct).ConfigureAwait(false) != Convert.ToHexStringLower(SHA256.HashData(file.Data)))
-                return $"{path} does not hold the archived content after placing";
+            var parts = line.Split("  ", 2);
+            if (parts.Length == 2 && paths.Contains(parts[1], StringComparer.Ordinal))
+                result[parts[1]] = parts[0].Trim().ToLowerInvariant();
         }
-        return null;
+        return result;
     }
 
     /// <summary>The file etcd is configured by (env file, manifest) or its unit: the replacement's, never the archive's.</summary>
