@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using EtcdDr.Remote;
 
@@ -22,6 +23,7 @@ public sealed class FakeCoreutils(FakeFileSystem fs)
             "chown" => Chown(flags, operands),
             "chmod" => Chmod(operands),
             "cat" => Cat(operands),
+            "sha256sum" => Sha256sum(operands),
             "test" => Test(argv.Skip(1).ToList()),
             "ls" => Ls(flags, operands),
             "rm" => Rm(flags, operands),
@@ -188,6 +190,23 @@ public sealed class FakeCoreutils(FakeFileSystem fs)
         else
             return Fail(1, $"chmod: cannot access '{path}': No such file or directory");
         return Ok();
+    }
+
+    private ProcessResult Sha256sum(List<string> operands)
+    {
+        // Like GNU sha256sum: every file it can read is hashed; a missing one is named on stderr and the exit is 1.
+        var text = new StringBuilder();
+        var errors = new StringBuilder();
+        foreach (var path in operands)
+        {
+            if (fs.IsDirectory(path))
+                errors.Append(CultureInfo.InvariantCulture, $"sha256sum: {path}: Is a directory\n");
+            else if (!fs.Files.TryGetValue(FakeFileSystem.Normalize(path), out var f))
+                errors.Append(CultureInfo.InvariantCulture, $"sha256sum: {path}: No such file or directory\n");
+            else
+                text.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f.Content))).Append("  ").Append(path).Append('\n');
+        }
+        return new ProcessResult(errors.Length > 0 ? 1 : 0, text.ToString(), errors.ToString());
     }
 
     private ProcessResult Cat(List<string> operands)

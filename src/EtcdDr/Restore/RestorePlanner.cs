@@ -221,8 +221,8 @@ public static class RestorePlanner
             if (request.PkiArchive is null)
                 return;
             foreach (var t in topology.Where(t => request.Replacements.ContainsKey(t.Host)))
-                Add(t, StepKind.PlacePki, $"lay down the PKI archive {Path.GetFileName(request.PkiArchive)} (differing files moved aside, keys 0600)",
-                    [$"for each file in {request.PkiArchive}: install -m MODE /dev/stdin PATH (an identical file is left alone, a differing one moved to PATH.dr-{request.Stamp})"]);
+                Add(t, StepKind.PlacePki, $"lay down the PKI archive {Path.GetFileName(request.PkiArchive)} (differing files moved aside, keys 0600; the replacement's own {t.ConfigFile} kept)",
+                    [$"for each file in {request.PkiArchive} but {t.ConfigFile}: install -m MODE /dev/stdin PATH (an identical file is left alone, a differing one moved to PATH.dr-{request.Stamp})"]);
         }
 
         public void StopControlPlane(MasterTopology t)

@@ -101,8 +101,7 @@ public sealed class DrillKubeadmSnapshotTests
 
 public sealed class DrillKubeadmLossTests
 {
-    [Fact(Skip = "known failure: restore member --replace --pki leaves the replacement's etcd active but never listening (seen on kubespray; kubeadm not yet run); see the closing note of 2026-12-06")]
-    public Task Lose_master() => DrillMatrix.RunAsync("kubeadm", "lose-master", 122);
+    [Fact] public Task Lose_master() => DrillMatrix.RunAsync("kubeadm", "lose-master", 122);
     [Fact] public Task From_store() => DrillMatrix.RunAsync("kubeadm", "from-store", 122);
 }
 
@@ -122,7 +121,6 @@ public sealed class DrillKubespraySnapshotTests
 
 public sealed class DrillKubesprayLossTests
 {
-    [Fact(Skip = "known failure: restore member --replace --pki leaves the replacement's etcd active but never listening on NET.4:2379 after 180 s; see the closing note of 2026-12-06")]
-    public Task Lose_master() => DrillMatrix.RunAsync("kubespray", "lose-master", 125);
+    [Fact] public Task Lose_master() => DrillMatrix.RunAsync("kubespray", "lose-master", 125);
     [Fact] public Task From_store() => DrillMatrix.RunAsync("kubespray", "from-store", 125);
 }

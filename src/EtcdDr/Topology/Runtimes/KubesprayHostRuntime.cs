@@ -35,6 +35,10 @@ public sealed class KubesprayHostRuntime(MasterTopology topology, IRemoteHost ho
     /// </summary>
     public override async Task StartEtcdAsync(CancellationToken ct)
     {
+        // A member re-added with an empty data dir (its old one moved aside, or a fresh replacement
+        // host) starts with none: etcd running as a non-root User= cannot create it under /var/lib.
+        if (DataDirOwner is { } owner && !(await Shell.PresentAsync([DataDir], ct).ConfigureAwait(false)).Contains(DataDir))
+            await Shell.MustAsync(["install", "-d", "-m", "0700", "-o", owner.Split(':')[0], "-g", owner.Split(':')[1], DataDir], ct).ConfigureAwait(false);
         await Shell.RunAsync(["systemctl", "reset-failed", Unit], ct).ConfigureAwait(false);
         await Shell.MustAsync(["systemctl", "start", "--no-block", Unit], ct).ConfigureAwait(false);
         await Shell.WaitUntilAsync("etcd starting", Shell.Options.StartTimeout, async token =>
@@ -52,7 +56,8 @@ public sealed class KubesprayHostRuntime(MasterTopology topology, IRemoteHost ho
 
     public override IReadOnlyList<string> DescribeEtcd(bool stop) => stop
         ? [$"systemctl stop {Unit}", $"wait until `systemctl is-active {Unit}` is neither active nor activating and {string.Join(" and ", MemberEndpoints)} no longer listen (ss -Hltn)"]
-        : [$"systemctl reset-failed {Unit}", $"systemctl start --no-block {Unit}", $"wait until `systemctl is-active {Unit}` is active or activating and {string.Join(" or ", ClientEndpoints)} listens (ss -Hltn)"];
+        : [.. DataDirOwner is { } owner ? [$"install -d -m 0700 -o {owner.Split(':')[0]} -g {owner.Split(':')[1]} {DataDir}  (only when absent: etcd runs as {owner.Split(':')[0]})"] : Array.Empty<string>(),
+            $"systemctl reset-failed {Unit}", $"systemctl start --no-block {Unit}", $"wait until `systemctl is-active {Unit}` is active or activating and {string.Join(" or ", ClientEndpoints)} listens (ss -Hltn)"];
 
     public override string EditConfig(string text, IReadOnlyDictionary<string, string?> settings) => EnvFileEditor.Edit(text, settings);
 

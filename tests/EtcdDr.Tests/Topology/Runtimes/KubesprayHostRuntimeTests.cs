@@ -31,10 +31,12 @@ public class KubesprayHostRuntimeTests
         await runtime.StartEtcdAsync(default);
         await runtime.StartEtcdAsync(default);
         Assert.Equal("""
+            # ls -1d -- /var/lib/etcd
             # systemctl reset-failed etcd
             # systemctl start --no-block etcd
             # systemctl is-active etcd
             # ss -Hltn
+            # ls -1d -- /var/lib/etcd
             # systemctl reset-failed etcd
             # systemctl start --no-block etcd
             # systemctl is-active etcd
