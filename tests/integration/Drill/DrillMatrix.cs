@@ -88,7 +88,7 @@ public sealed class DrillKubeadmQuorumTests
     // The fault stops etcd by parking its manifest with the kubelet running; it used to kill the
     // kubelet too, and the restore then could not stop the API servers (:6443 held past 120 s).
     // Passed so once (CLI, load 60); in the drill-fix run under load ~100 the restore failed later.
-    [Fact(Skip = "StopControlPlane fixed on the drill side; under load ~100 `restore run --from-member` then failed in PromoteLearner (master-1 not healthy: a dead SSH tunnel), which restore-proof 505e688 fixes: re-enable after merging it")]
+    [Fact]
     public Task Lose_quorum() => DrillMatrix.RunAsync("kubeadm", "lose-quorum", 120);
     [Fact] public Task Corrupt_member() => DrillMatrix.RunAsync("kubeadm", "corrupt-member", 120);
 }
@@ -115,7 +115,7 @@ public sealed class DrillKubespraySnapshotTests
 {
     [Fact] public Task Wipe_all() => DrillMatrix.RunAsync("kubespray", "wipe-all", 124);
     // Its lab comes up now (the control socket path was one byte too long for this state folder).
-    [Fact(Skip = "lab-up failure fixed (control socket path length); under load ~100 `restore run --strategy force-new-cluster` then failed in PromoteLearner (master-2 not healthy: a dead SSH tunnel), which restore-proof 505e688 fixes: re-enable after merging it")]
+    [Fact]
     public Task Wipe_all_force_new_cluster() => DrillMatrix.RunAsync("kubespray", "wipe-all-force-new-cluster", 124);
 }
 
