@@ -39,7 +39,7 @@ public static class MasterInit
         var crictl = new LabCrictl(runtime);
         var kubelet = new KubeletUnit("/etc/kubernetes/manifests", runtime);
         var services = new ServiceManager(paths, environment, kubelet);
-        var etcd = new EtcdControl(state.Spec.Flavor, services, kubelet, runtime);
+        var etcd = new EtcdControl(state.Spec.Flavor, services, kubelet, runtime, KubesprayDockerLayout.ContainerName(master), environment);
 
         var server = ControlChannel.ServeAsync(paths.ControlSocket, (words, token) => words.ToArray() switch
         {
@@ -51,6 +51,8 @@ public static class MasterInit
         }, ct);
 
         var sshd = SupervisedProcess.Start(LabTools.Require("sshd"), ["-D", "-e", "-f", paths.SshdConfig], environment, paths.SshdLog);
+        if (state.Spec.Flavor == LabFlavor.KubesprayDocker)
+            await LabDocker.BootAsync(services, state.Paths, environment, ct).ConfigureAwait(false);
         await services.StartEnabledAsync(ct).ConfigureAwait(false);
         await File.WriteAllTextAsync(paths.Ready, "", ct).ConfigureAwait(false);
         Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} {masterName} is up: sshd pid {sshd.Pid}");

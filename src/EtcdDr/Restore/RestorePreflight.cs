@@ -66,7 +66,7 @@ public static class RestorePreflight
             (0, 0) => utl || ctl,
             _ => utl,
         };
-        var inImage = !fits && t.Flavor == EtcdFlavor.Kubeadm && t.Image is not null;
+        var inImage = !fits && t.Flavor is EtcdFlavor.Kubeadm or EtcdFlavor.KubesprayDocker && t.Image is not null;
         return new PreflightCheck("restore tool", t.Host, fits || inImage,
             fits ? $"etcd {t.EtcdVersion ?? "?"}: {(utl && major == 3 && minor >= 5 ? $"etcdutl ({t.Etcdutl.Kind})" : $"etcdctl ({t.Etcdctl.Kind})")}"
             : inImage ? $"etcd {t.EtcdVersion ?? "?"}: no tool on the host; the runtime runs it from {t.Image}"
