@@ -136,10 +136,18 @@ public static class KubesprayDockerLayout
         await using var output = File.Create(tarball + ".part");
         await using (var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
-            foreach (var dir in new[] { "tmp/", "etc/", "var/lib/etcd/" })
-                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)Convert.ToInt32("1777", 8) }, ct).ConfigureAwait(false);
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "tmp/") { Mode = (UnixFileMode)Convert.ToInt32("1777", 8) }, ct).ConfigureAwait(false);
+            foreach (var dir in new[] { "etc/", "var/lib/etcd/" })
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)Convert.ToInt32("755", 8) }, ct).ConfigureAwait(false);
             foreach (var (name, source) in files)
-                await tar.WriteEntryAsync(Path.GetFullPath(source), name, ct).ConfigureAwait(false);
+            {
+                // Regular files only: /lib64/ld-linux-x86-64.so.2 is a symlink into /lib, which the
+                // image would not resolve, so the link's target is written under the link's name.
+                var real = new FileInfo(source).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? source;
+                await using var content = File.OpenRead(real);
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { Mode = File.GetUnixFileMode(real), DataStream = content };
+                await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
+            }
         }
         output.Close();
         File.Move(tarball + ".part", tarball, overwrite: true);
