@@ -6,7 +6,7 @@
 # Idempotent: does nothing when everything is present. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
-packages=(gcc libc6-dev etcd-server etcd-client openssh-server openssh-client age ansible ansible-lint vagrant ruby iproute2 iptables procps time util-linux openssl chromium)
+packages=(gcc libc6-dev etcd-server etcd-client openssh-server openssh-client age ansible ansible-lint vagrant ruby iproute2 iptables procps time util-linux openssl chromium docker.io)
 # Node.js from Debian only when none is installed (a newer one from elsewhere is fine too).
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()

@@ -37,7 +37,13 @@ public static class LabCommands
     private static Command CreateUp(TextWriter output, TextWriter error)
     {
         var state = StateOption();
-        var flavor = new Option<LabFlavor>("--flavor") { Description = "kubeadm (static pod etcd) or kubespray (etcd.service + /etc/etcd.env)", DefaultValueFactory = _ => LabFlavor.Kubeadm };
+        var flavor = new Option<LabFlavor>("--flavor")
+        {
+            Description = "kubeadm (static pod etcd), kubespray (etcd.service + /etc/etcd.env) or kubespray-docker (a real dockerd per master, etcd in a container started by Kubespray's wrapper unit)",
+            DefaultValueFactory = _ => LabFlavor.Kubeadm,
+            CustomParser = r => LabFlavors.Parse(r.Tokens.Single().Value),
+        };
+        flavor.AcceptOnlyFromAmong("kubeadm", "kubespray", "kubespray-docker");
         var masters = new Option<int>("--masters") { Description = "how many masters (1-9)", DefaultValueFactory = _ => 3 };
         var net = new Option<string>("--net") { Description = "first three octets of the loopback /24; master i gets NET.i", DefaultValueFactory = _ => LabSpec.DefaultNet };
         var sshPort = new Option<int>("--ssh-port") { Description = "port of every master's sshd (22 is often the host's own)", DefaultValueFactory = _ => LabSpec.DefaultSshPort };
@@ -63,7 +69,7 @@ public static class LabCommands
                 throw;
             }
             if (json)
-                Output.WriteJson(output, new LabUpJson(built.Paths.Root, built.Paths.Inventory, built.Spec.Flavor, built.Spec.NoHostEtcdctl, built.Spec.Masters.Select(m => new LabUpMasterJson(m.Name, m.Address.ToString(), m.ClientUrl)), new LabUpClientJson(built.Paths.ClientCa, built.Paths.ClientCert, built.Paths.ClientCertKey)));
+                Output.WriteJson(output, new LabUpJson(built.Paths.Root, built.Paths.Inventory, built.Spec.Flavor.Name(), built.Spec.NoHostEtcdctl, built.Spec.Masters.Select(m => new LabUpMasterJson(m.Name, m.Address.ToString(), m.ClientUrl)), new LabUpClientJson(built.Paths.ClientCa, built.Paths.ClientCert, built.Paths.ClientCertKey)));
             else
                 await output.WriteLineAsync(LabController.UsageText(built)).ConfigureAwait(false);
             return ExitCodes.Ok;
@@ -239,7 +245,7 @@ public static class LabCommands
 }
 
 /// <summary>`lab up --output json`.</summary>
-public sealed record LabUpJson(string State, string Inventory, EtcdDr.Lab.LabFlavor Flavor, bool NoHostEtcdctl, IEnumerable<LabUpMasterJson> Masters, LabUpClientJson Client);
+public sealed record LabUpJson(string State, string Inventory, string Flavor, bool NoHostEtcdctl, IEnumerable<LabUpMasterJson> Masters, LabUpClientJson Client);
 
 public sealed record LabUpMasterJson(string Name, string Address, string ClientUrl);
 

@@ -8,7 +8,10 @@ namespace EtcdDr.Lab;
 /// inside the master (its init), so every file operation sees the master's own view:
 /// Kubespray through the etcd unit, kubeadm through the manifest and the lab kubelet.
 /// </summary>
-public sealed class EtcdControl(LabFlavor flavor, ServiceManager services, KubeletUnit kubelet, PodRuntime runtime)
+/// <param name="container">kubespray-docker: the etcd container's --name; <paramref name="environment"/> is
+/// what the docker CLI runs with there.</param>
+public sealed class EtcdControl(LabFlavor flavor, ServiceManager services, KubeletUnit kubelet, PodRuntime runtime,
+    string? container = null, IReadOnlyDictionary<string, string>? environment = null)
 {
     /// <summary>Where a stopped kubeadm etcd's manifest waits: next to the manifests folder, as operators park it.</summary>
     public const string ParkedManifest = "/etc/kubernetes/etcd.yaml";
@@ -44,7 +47,9 @@ public sealed class EtcdControl(LabFlavor flavor, ServiceManager services, Kubel
     /// <summary>"running PID" or "stopped".</summary>
     public string State()
     {
-        int? pid = flavor == LabFlavor.Kubespray
+        int? pid = flavor == LabFlavor.KubesprayDocker
+            ? LabDocker.EtcdPidAsync(container!, environment!, CancellationToken.None).GetAwaiter().GetResult()
+            : flavor == LabFlavor.Kubespray
             ? EtcdUnit.MainPid
             : runtime.Find("etcd") is { Running: true } pod ? pod.Process!.Pid : null;
         return pid is { } p ? $"running {p.ToString(CultureInfo.InvariantCulture)}" : "stopped";
@@ -52,7 +57,7 @@ public sealed class EtcdControl(LabFlavor flavor, ServiceManager services, Kubel
 
     public async Task StopAsync(CancellationToken ct)
     {
-        if (flavor == LabFlavor.Kubespray)
+        if (flavor.IsKubespray())
         {
             await EtcdUnit.StopAsync(ct).ConfigureAwait(false);
             return;
@@ -72,7 +77,7 @@ public sealed class EtcdControl(LabFlavor flavor, ServiceManager services, Kubel
 
     public async Task StartAsync(CancellationToken ct)
     {
-        if (flavor == LabFlavor.Kubespray)
+        if (flavor.IsKubespray())
         {
             await EtcdUnit.StartAsync(ct).ConfigureAwait(false);
             return;
@@ -90,6 +95,8 @@ public sealed class EtcdControl(LabFlavor flavor, ServiceManager services, Kubel
     /// </summary>
     public async Task<string> KillAsync(bool noRestart, CancellationToken ct)
     {
+        if (flavor == LabFlavor.KubesprayDocker)
+            return await KillContainerAsync(noRestart, ct).ConfigureAwait(false);
         if (flavor == LabFlavor.Kubespray)
         {
             var pid = EtcdUnit.MainPid;
@@ -105,6 +112,29 @@ public sealed class EtcdControl(LabFlavor flavor, ServiceManager services, Kubel
         pod.Process.Signal(LabNative.SigKill);
         await pod.Process.Exited.WaitAsync(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
         return $"killed etcd (pid {killed}); " + (noRestart ? "kubelet is stopped, so nothing restarts it" : "the kubelet restarts it after its back-off");
+    }
+
+    /// <summary>
+    /// kubespray-docker: SIGKILL to etcd inside its container (the unit's main process is the docker
+    /// CLI, which cannot pass SIGKILL on). Without --no-restart the master reacts as Kubespray's does:
+    /// docker's on-failure policy and the unit's Restart=always bring etcd back. With it, docker's
+    /// policy is switched off first and the unit ends "failed".
+    /// </summary>
+    private async Task<string> KillContainerAsync(bool noRestart, CancellationToken ct)
+    {
+        if (noRestart)
+        {
+            await EtcdUnit.KillAsync(0, noRestart: true, ct).ConfigureAwait(false);
+            await LabDocker.DisableRestartPolicyAsync(container!, environment!, ct).ConfigureAwait(false);
+        }
+        if (await LabDocker.EtcdPidAsync(container!, environment!, ct).ConfigureAwait(false) is not { } pid)
+            return "etcd was not running";
+        LabNative.Kill(pid, LabNative.SigKill);
+        for (var i = 0; i < 100 && Directory.Exists($"/proc/{pid}"); i++)
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        return $"killed etcd in container {container} (pid {pid}); " + (noRestart
+            ? "docker's restart policy is off and etcd.service is now failed"
+            : "docker's restart policy and etcd.service's Restart=always bring it back");
     }
 
     /// <summary>

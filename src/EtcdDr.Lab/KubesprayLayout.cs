@@ -37,6 +37,8 @@ public static class KubesprayLayout
     public static void WriteConfig(LabSpec spec, LabMaster master, MasterPaths paths)
     {
         LabFiles.Write(paths.Inside(EnvFile), EnvironmentFile(spec, master), LabFiles.Public);
+        if (spec.Flavor == LabFlavor.KubesprayDocker)
+            return; // the wrapper unit and script instead, and no etcdctl on the host: KubesprayDockerLayout
         LabFiles.Write(paths.Inside(Unit), UnitFile, LabFiles.Public);
         LabFiles.Symlink(paths.Inside("/usr/local/bin/etcd"), LabTools.Require("etcd"));
         LabFiles.Symlink(paths.Inside("/usr/local/bin/etcdctl"), LabTools.Require("etcdctl"));

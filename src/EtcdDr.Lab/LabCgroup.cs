@@ -47,6 +47,23 @@ public sealed record LabCgroup(string Mount, string LabFolderName)
     public static void Join(string masterFolder) =>
         File.WriteAllText(Path.Combine(masterFolder, "cgroup.procs"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>The processes of the folder and of every folder below it (a kubespray-docker master's
+    /// containers live in child cgroups that its dockerd creates with --cgroup-parent).</summary>
+    public static IReadOnlyList<int> MembersBelow(string folder)
+    {
+        var all = new List<int>(Members(folder));
+        try
+        {
+            foreach (var child in Directory.GetDirectories(folder))
+                all.AddRange(MembersBelow(child));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The folder went away while we looked.
+        }
+        return all;
+    }
+
     public static IReadOnlyList<int> Members(string masterFolder)
     {
         var procs = Path.Combine(masterFolder, "cgroup.procs");
@@ -73,7 +90,7 @@ public sealed record LabCgroup(string Mount, string LabFolderName)
         var killed = new HashSet<int>();
         for (var round = 0; round < 100; round++)
         {
-            var members = Members(folder).Where(p => !spared.Contains(p)).ToList();
+            var members = MembersBelow(folder).Where(p => !spared.Contains(p)).ToList();
             if (members.Count == 0)
                 break;
             foreach (var pid in members)
@@ -87,7 +104,28 @@ public sealed record LabCgroup(string Mount, string LabFolderName)
         return killed.Count;
     }
 
-    public void RemoveLabFolder() => TryRemove(LabFolder);
+    public void RemoveLabFolder()
+    {
+        TryRemove(LabFolder);
+        // On a hybrid host runc also makes the containers' folders in every cgroup v1 hierarchy
+        // (cpu, memory, ...) below the same parent; they outlive killed containers.
+        foreach (var hierarchy in V1Mounts())
+            TryRemove(Path.Combine(hierarchy, LabFolderName));
+    }
+
+    /// <summary>Where the cgroup v1 hierarchies are mounted (none on a pure cgroup v2 host).</summary>
+    public static IEnumerable<string> V1Mounts()
+    {
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var separator = line.IndexOf(" - ", StringComparison.Ordinal);
+            if (separator < 0)
+                continue;
+            var after = line[(separator + 3)..].Split(' ');
+            if (after.Length > 0 && after[0] == "cgroup")
+                yield return line[..separator].Split(' ')[4].Replace("\\040", " ", StringComparison.Ordinal);
+        }
+    }
 
     // A cgroup folder is removed with rmdir (its files are virtual); EBUSY while a zombie lingers.
     private static void TryRemove(string folder)

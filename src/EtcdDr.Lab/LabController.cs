@@ -28,6 +28,13 @@ public static class LabController
             LabTools.Require(tool);
 
         spec = spec with { StateDirectory = Path.GetFullPath(spec.StateDirectory) };
+        if (spec.Flavor == LabFlavor.KubesprayDocker)
+        {
+            // No etcdctl on the masters: Kubespray's docker deployment reaches it through the engine.
+            spec = spec with { NoHostEtcdctl = true };
+            foreach (var tool in new[] { "dockerd", "docker", "ldd" })
+                LabTools.Require(tool);
+        }
         if (LabState.TryLoad(spec.StateDirectory) is { } existing && AnyInitAlive(existing))
             throw new DrException($"a lab is already up in {spec.StateDirectory}; run `etcd-dr lab down --state {spec.StateDirectory}` first", FailureKind.Refused);
         // Leftovers of a crashed lab in the same folder: clean them as `lab down` would.
@@ -43,7 +50,7 @@ public static class LabController
         try
         {
             var clock = Stopwatch.StartNew();
-            await WriteFilesAsync(spec, paths, ct).ConfigureAwait(false);
+            await WriteFilesAsync(spec, paths, cgroup, ct).ConfigureAwait(false);
             await progress.WriteLineAsync($"lab: files, certificates and keys for {spec.MasterCount} {spec.Flavor} masters written in {clock.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
             cgroup?.Create(spec.Masters.Select(m => m.Name));
 
@@ -82,7 +89,7 @@ public static class LabController
         var endpoints = string.Join(',', state.Spec.Masters.Select(m => m.ClientUrl));
         var first = state.Spec.Masters[0];
         return $"""
-            lab is up: {state.Spec.MasterCount} {state.Spec.Flavor.ToString().ToLowerInvariant()} masters, state in {p.Root}
+            lab is up: {state.Spec.MasterCount} {state.Spec.Flavor.Name()} masters, state in {p.Root}
               inventory:  {p.Inventory}
               etcd:       etcd-dr status --endpoints {endpoints} --cacert {p.ClientCa} --cert {p.ClientCert} --key {p.ClientCertKey}
               ssh:        ssh -i {p.ClientKey} -o UserKnownHostsFile={p.KnownHosts} -o StrictHostKeyChecking=yes -p {state.Spec.SshPort} root@{first.Address}
@@ -92,14 +99,16 @@ public static class LabController
             """;
     }
 
-    private static async Task WriteFilesAsync(LabSpec spec, LabPaths paths, CancellationToken ct)
+    private static async Task WriteFilesAsync(LabSpec spec, LabPaths paths, LabCgroup? cgroup, CancellationToken ct)
     {
         await LabSsh.CreateClientKeyAsync(paths, ct).ConfigureAwait(false);
         using var pki = LabPki.Create(spec.Flavor);
         pki.Etcd.Certificate.WriteFiles(paths.ClientCa, Path.Combine(paths.ClientDirectory, "ca.key"));
         File.Delete(Path.Combine(paths.ClientDirectory, "ca.key")); // the host side needs the CA certificate only
         pki.Etcd.IssueClient("etcd-dr-lab").WriteFiles(paths.ClientCert, paths.ClientCertKey);
-        var kubesprayCerts = spec.Flavor == LabFlavor.Kubespray ? KubesprayLayout.IssueCertificates(spec, pki) : null;
+        var kubesprayCerts = spec.Flavor.IsKubespray() ? KubesprayLayout.IssueCertificates(spec, pki) : null;
+        if (spec.Flavor == LabFlavor.KubesprayDocker)
+            await KubesprayDockerLayout.WriteImageTarballAsync(paths, ct).ConfigureAwait(false);
         if (spec.Flavor == LabFlavor.Kubeadm)
             WriteBinMountPoints(paths);
         var knownHosts = new List<string>();
@@ -111,6 +120,8 @@ public static class LabController
                 KubeadmLayout.Write(spec, master, mp, pki);
             else
                 KubesprayLayout.Write(spec, master, mp, pki, kubesprayCerts!);
+            if (spec.Flavor == LabFlavor.KubesprayDocker)
+                KubesprayDockerLayout.WriteConfig(spec, master, mp, cgroup?.RelativePath(master.Name));
             var hostKey = await LabSsh.CreateHostKeyAsync(master, mp, ct).ConfigureAwait(false);
             LabSsh.WriteSshdConfig(spec, master, paths, mp);
             knownHosts.Add(LabSsh.KnownHostsLine(master, spec.SshPort, hostKey));
@@ -368,7 +379,7 @@ public static class LabController
                 await firewall.IsCutOffAsync(master, ct).ConfigureAwait(false),
                 status.Status is { } s ? EtcdIds.Format(s.Header.MemberId) : null, status.IsLeader, health));
         }
-        return new LabStatusReport(state.Spec.StateDirectory, state.Spec.Flavor.ToString().ToLowerInvariant(), state.Paths.Inventory, rows,
+        return new LabStatusReport(state.Spec.StateDirectory, state.Spec.Flavor.Name(), state.Paths.Inventory, rows,
             state.Spec.NoHostEtcdctl, state.Spec.Replaced ?? new Dictionary<string, string>());
     }
 
@@ -471,6 +482,8 @@ public static class LabController
         else
         {
             KubesprayLayout.WriteConfig(newSpec, master, paths);
+            if (newSpec.Flavor == LabFlavor.KubesprayDocker)
+                KubesprayDockerLayout.WriteConfig(newSpec, master, paths, LabCgroup.For(newSpec.StateDirectory)?.RelativePath(master.Name));
             // Disabled: no link of our own, and a whiteout over the host's (Debian's etcd-server
             // enables its etcd.service there, and the master's /etc is an overlay on the host's).
             LabNative.CreateWhiteout(paths.Inside(MasterLayout.WantsDirectory + "/etcd.service"));

@@ -11,6 +11,33 @@ public enum LabFlavor
 
     /// <summary>Kubespray's host deployment: etcd.service with EnvironmentFile=/etc/etcd.env, certs in /etc/ssl/etcd/ssl.</summary>
     Kubespray,
+
+    /// <summary>
+    /// Kubespray's etcd_deployment_type docker: a real dockerd per master, etcd in a container that
+    /// Kubespray's wrapper unit starts with `docker run` (image built offline by `docker import`).
+    /// </summary>
+    KubesprayDocker,
+}
+
+public static class LabFlavors
+{
+    /// <summary>Both Kubespray deployments share the certificates, /etc/etcd.env and the etcd unit's name.</summary>
+    public static bool IsKubespray(this LabFlavor flavor) => flavor is LabFlavor.Kubespray or LabFlavor.KubesprayDocker;
+
+    /// <summary>The flavor's name on the command line and in reports: kubeadm, kubespray, kubespray-docker.</summary>
+    public static string Name(this LabFlavor flavor) => flavor switch
+    {
+        LabFlavor.KubesprayDocker => "kubespray-docker",
+        _ => flavor.ToString().ToLowerInvariant(),
+    };
+
+    public static LabFlavor Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "kubeadm" => LabFlavor.Kubeadm,
+        "kubespray" => LabFlavor.Kubespray,
+        "kubespray-docker" or "kubesprayDocker" or "kubespraydocker" => LabFlavor.KubesprayDocker,
+        _ => throw new DrException($"unknown lab flavor '{text}': use kubeadm, kubespray or kubespray-docker", FailureKind.Usage),
+    };
 }
 
 /// <summary>One lab master: its inventory name (also the hostname and, for Kubespray, the cert name) and loopback address.</summary>
@@ -67,8 +94,8 @@ public sealed record LabSpec(string StateDirectory, LabFlavor Flavor, int Master
             yield return "--net 127.0.0 would put a master on 127.0.0.1, which the host itself uses";
         if (SshPort is < 1 or > 65535)
             yield return $"--ssh-port {SshPort} is not a TCP port";
-        if (NoHostEtcdctl && Flavor != LabFlavor.Kubeadm)
-            yield return "--no-host-etcdctl is for the kubeadm flavor (Kubespray installs etcdctl on the host)";
+        if (NoHostEtcdctl && Flavor == LabFlavor.Kubespray)
+            yield return "--no-host-etcdctl is for the kubeadm flavor (Kubespray installs etcdctl on the host); kubespray-docker always hides it";
         if (!Path.IsPathRooted(StateDirectory))
             yield return $"--state must be an absolute path, not '{StateDirectory}'";
         else if (Path.GetFullPath(StateDirectory) == "/")

@@ -15,6 +15,9 @@ public static class LabTools
         ["setsid"] = "util-linux",
         ["mount"] = "mount",
         ["iptables"] = "iptables",
+        ["dockerd"] = "docker.io",
+        ["docker"] = "docker.io",
+        ["ldd"] = "libc-bin",
     };
 
     public static string? Find(string program) =>

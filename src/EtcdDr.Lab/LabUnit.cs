@@ -73,8 +73,14 @@ public sealed class ProcessUnit(string name, string unitPath, string logFile, IR
         {
             _stopping = true;
             _restartWait?.Cancel();
-            if (_process is { } p)
-                await p.StopAsync(Read().TimeoutStopSec, ct).ConfigureAwait(false);
+            if (_process is { HasExited: false } p)
+            {
+                var unit = Read();
+                // systemd runs ExecStop= first and signals what is left afterwards.
+                foreach (var argv in unit.ExecStop)
+                    await RunHelperAsync(argv, _lastEnvironment ?? baseEnvironment, unit.TimeoutStopSec, ct).ConfigureAwait(false);
+                await p.StopAsync(unit.TimeoutStopSec, ct).ConfigureAwait(false);
+            }
             // Forget the process so its exit monitor (waiting on the gate) knows nobody must restart it.
             _process = null;
             _state = UnitState.Inactive;
@@ -95,6 +101,24 @@ public sealed class ProcessUnit(string name, string unitPath, string logFile, IR
     }
 
     private UnitFile Read() => UnitFile.Parse(Name, File.ReadAllText(unitPath));
+
+    private IReadOnlyDictionary<string, string>? _lastEnvironment;
+
+    /// <summary>An ExecStartPre= or ExecStop= command; its output goes to the unit's log, as to the journal.</summary>
+    private async Task<int> RunHelperAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> env, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            var result = await Remote.ProcessRunner.RunAsync(argv[0], argv.Skip(1).ToList(),
+                new Remote.ProcessRunOptions { Timeout = timeout, Environment = env.ToDictionary(e => e.Key, e => (string?)e.Value) }, ct).ConfigureAwait(false);
+            await File.AppendAllTextAsync(logFile, $"--- etcd-dr lab: {string.Join(' ', argv)} exited {result.ExitCode}\n{result.Stdout}{result.Stderr}", ct).ConfigureAwait(false);
+            return result.ExitCode;
+        }
+        catch (Exception ex) when (ex is IOException or System.ComponentModel.Win32Exception or Remote.RemoteException)
+        {
+            return 127;
+        }
+    }
 
     private void Launch()
     {
@@ -117,6 +141,16 @@ public sealed class ProcessUnit(string name, string unitPath, string logFile, IR
         }
         foreach (var (k, v) in unit.Environment)
             env[k] = v;
+        _lastEnvironment = env;
+        foreach (var (argv, ignoreFailure) in unit.ExecStartPre)
+        {
+            var code = RunHelperAsync(argv, env, TimeSpan.FromSeconds(90), CancellationToken.None).GetAwaiter().GetResult();
+            if (code != 0 && !ignoreFailure)
+            {
+                _state = UnitState.Failed;
+                throw new InvalidOperationException($"ExecStartPre={string.Join(' ', argv)} exited with {code}");
+            }
+        }
         _noRestart = false;
         var process = SupervisedProcess.Start(unit.ExecStart[0], unit.ExecStart.Skip(1), env, logFile);
         _process = process;

@@ -61,7 +61,7 @@ public static class MasterInit
         var crictl = new LabCrictl(runtime);
         var kubelet = new KubeletUnit("/etc/kubernetes/manifests", runtime);
         var services = new ServiceManager(paths, environment, kubelet);
-        var etcd = new EtcdControl(state.Spec.Flavor, services, kubelet, runtime);
+        var etcd = new EtcdControl(state.Spec.Flavor, services, kubelet, runtime, KubesprayDockerLayout.ContainerName(master), environment);
 
         // Listening first: an init that cannot be reached must not start services it cannot stop.
         using var listener = ControlChannel.Listen(paths.ControlSocket);
@@ -75,6 +75,8 @@ public static class MasterInit
         }, ct);
 
         var sshd = SupervisedProcess.Start(LabTools.Require("sshd"), ["-D", "-e", "-f", paths.SshdConfig], environment, paths.SshdLog);
+        if (state.Spec.Flavor == LabFlavor.KubesprayDocker)
+            await LabDocker.BootAsync(services, state.Paths, environment, ct).ConfigureAwait(false);
         await services.StartEnabledAsync(ct).ConfigureAwait(false);
         await File.WriteAllTextAsync(paths.Ready, "", ct).ConfigureAwait(false);
         Console.Error.WriteLine($"{DateTimeOffset.UtcNow:O} {masterName} is up: sshd pid {sshd.Pid}");

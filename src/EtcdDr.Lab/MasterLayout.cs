@@ -34,7 +34,7 @@ public static class MasterLayout
 
         LabFiles.Write(paths.Inside(KubeletUnit), KubeletUnitFile);
         LabFiles.Symlink(paths.Inside(WantsDirectory + "/kubelet.service"), KubeletUnit);
-        if (spec.Flavor == LabFlavor.Kubespray)
+        if (spec.Flavor.IsKubespray())
             LabFiles.Symlink(paths.Inside(WantsDirectory + "/etcd.service"), KubesprayLayout.Unit);
         if (spec.Flavor == LabFlavor.Kubeadm)
             Directory.CreateDirectory(paths.Inside("/etc/kubernetes/manifests"));

@@ -4,8 +4,9 @@ namespace EtcdDr.Lab;
 
 /// <summary>
 /// The parts of a systemd service unit the lab's service manager honours: ExecStart (argv split on
-/// whitespace with "..." quoting, backslash-newline continued), EnvironmentFile (a leading '-' makes it
-/// optional), Environment, Restart, RestartSec and TimeoutStopSec.
+/// whitespace with "..." quoting, backslash-newline continued), ExecStartPre (a leading '-' ignores its
+/// failure) and ExecStop (Kubespray's docker wrapper unit removes and stops its container with them),
+/// EnvironmentFile (a leading '-' makes it optional), Environment, Restart, RestartSec and TimeoutStopSec.
 /// </summary>
 public sealed record UnitFile(
     string Name,
@@ -16,12 +17,17 @@ public sealed record UnitFile(
     TimeSpan RestartSec,
     TimeSpan TimeoutStopSec)
 {
+    public IReadOnlyList<(IReadOnlyList<string> Argv, bool IgnoreFailure)> ExecStartPre { get; init; } = [];
+    public IReadOnlyList<IReadOnlyList<string>> ExecStop { get; init; } = [];
+
     public static UnitFile Parse(string name, string text)
     {
         var section = "";
         string[] exec = [];
         var envFiles = new List<(string, bool)>();
         var env = new Dictionary<string, string>();
+        var startPre = new List<(IReadOnlyList<string>, bool)>();
+        var stop = new List<IReadOnlyList<string>>();
         string restart = "no";
         TimeSpan restartSec = TimeSpan.FromMilliseconds(100), stopSec = TimeSpan.FromSeconds(90);
         foreach (var raw in text.Replace("\\\n", " ", StringComparison.Ordinal).Split('\n'))
@@ -42,6 +48,12 @@ public sealed record UnitFile(
             {
                 case "ExecStart":
                     exec = [.. SplitWords(value.TrimStart('-', '@', '+', '!'))];
+                    break;
+                case "ExecStartPre":
+                    startPre.Add(([.. SplitWords(value.TrimStart('-', '@', '+', '!'))], value.StartsWith('-')));
+                    break;
+                case "ExecStop":
+                    stop.Add([.. SplitWords(value.TrimStart('-', '@', '+', '!'))]);
                     break;
                 case "EnvironmentFile":
                     envFiles.Add(value.StartsWith('-') ? (value[1..], true) : (value, false));
@@ -64,7 +76,7 @@ public sealed record UnitFile(
                     break;
             }
         }
-        return new UnitFile(name, exec, envFiles, env, restart, restartSec, stopSec);
+        return new UnitFile(name, exec, envFiles, env, restart, restartSec, stopSec) { ExecStartPre = startPre, ExecStop = stop };
     }
 
     /// <summary>"10s", "10", "1min", "500ms".</summary>

@@ -10,7 +10,12 @@ public static class DrillCommand
     public static Command Create(TextWriter output, TextWriter error, CliEnvironment env)
     {
         var lab = new Option<bool>("--lab") { Description = "bring up a fresh local lab (root), drill it, tear it down" };
-        var flavor = new Option<LabFlavor>("--flavor") { Description = "--lab: kubeadm or kubespray", DefaultValueFactory = _ => LabFlavor.Kubeadm };
+        var flavor = new Option<LabFlavor>("--flavor")
+        {
+            Description = "--lab: kubeadm, kubespray or kubespray-docker",
+            DefaultValueFactory = _ => LabFlavor.Kubeadm,
+            CustomParser = r => LabFlavors.Parse(r.Tokens.Single().Value),
+        };
         var masters = new Option<int>("--masters") { Description = "--lab: how many masters", DefaultValueFactory = _ => 3 };
         var net = new Option<string>("--net") { Description = "--lab: first three octets of the lab's loopback /24", DefaultValueFactory = _ => LabDrillOptions.DefaultNet };
         var sshPort = new Option<int>("--ssh-port") { Description = "--lab: the masters' sshd port", DefaultValueFactory = _ => LabDrillOptions.DefaultSshPort };

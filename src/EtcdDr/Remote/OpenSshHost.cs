@@ -15,7 +15,7 @@ public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? Connec
 /// (ControlMaster) so a runbook's hundred commands pay one handshake; host keys are checked
 /// strictly; privileged commands go through `sudo -n` when the user is not root.
 /// </summary>
-public sealed class OpenSshHost : ITunnelingHost
+public sealed class OpenSshHost : ITunnelingHost, IUnixSocketForwardingHost
 {
     private readonly MasterHost _master;
     private readonly SshSettings _ssh;
@@ -286,6 +286,63 @@ public sealed class OpenSshHost : ITunnelingHost
             catch (Exception ex) when (ex is RemoteException or TimeoutException or System.ComponentModel.Win32Exception or IOException)
             {
                 // The host does not answer now: try again next round; the caller's health checks say what is down.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forwards a new Unix socket in this host's control folder (mode 0700, so only we can use it) to
+    /// <paramref name="remoteSocket"/> on the master, over the shared connection (ssh -O forward -L
+    /// LOCAL:REMOTE). Disposing it runs ssh -O cancel and deletes the socket file; disposing the host
+    /// closes the connection and the folder with anything left in it.
+    /// </summary>
+    public async Task<IUnixSocketForward> ForwardUnixSocketAsync(string remoteSocket, CancellationToken ct)
+    {
+        await RunAsync(["true"], null, ct).ConfigureAwait(false); // the master connection is up
+        var local = Path.Combine(ControlDir(), "fwd-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)) + ".sock");
+        var spec = $"{local}:{remoteSocket}";
+        var result = await ProcessRunner.RunAsync("ssh", ["-O", "forward", "-L", spec, .. SshArguments()],
+            new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(15), InheritOnly = _environment }, ct).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+            throw new RemoteException(Name, RemoteFailure.Unreachable, $"could not forward a local socket to {remoteSocket}: {result.Stderr.Trim()}", result.ExitCode, result.Stderr);
+        return new SshSocketForward(this, spec, local);
+    }
+
+    private sealed class SshSocketForward(OpenSshHost host, string spec, string local) : IUnixSocketForward
+    {
+        private int _disposed;
+
+        public string LocalSocket => local;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
+            try
+            {
+                lock (host._controlDirLock)
+                {
+                    if (host._disposed)
+                        return; // the connection and its folder are gone already
+                }
+                await ProcessRunner.RunAsync("ssh", ["-O", "cancel", "-L", spec, .. host.SshArguments()],
+                    new ProcessRunOptions { Timeout = TimeSpan.FromSeconds(5), InheritOnly = host._environment }).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or System.ComponentModel.Win32Exception or ObjectDisposedException)
+            {
+                // The master connection is gone, and its forwards with it.
+            }
+            finally
+            {
+                // ssh leaves the listening socket's file behind after a cancel.
+                try
+                {
+                    File.Delete(local);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The control folder went with the host.
+                }
             }
         }
     }

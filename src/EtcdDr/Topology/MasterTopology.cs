@@ -26,6 +26,7 @@ public sealed record EtcdCertPaths(
 /// <param name="UnitFile">Kubespray/systemd: the etcd unit's path; null for kubeadm.</param>
 /// <param name="EtcdUser">The user etcd runs as (the unit's User=), owner of the data dir; null is root.</param>
 /// <param name="ContainerName">Kubespray docker: the container's --name (etcd1, ...); null elsewhere.</param>
+/// <param name="ContainerEngine">Kubespray docker: the engine that runs it as its API reported it ("docker 20.10.24, API 1.41"); null when not asked.</param>
 public sealed record MasterTopology(
     string Host,
     EtcdFlavor Flavor,
@@ -48,4 +49,5 @@ public sealed record MasterTopology(
     string? ConfigText = null,
     string? UnitFile = null,
     string? EtcdUser = null,
-    string? ContainerName = null);
+    string? ContainerName = null,
+    string? ContainerEngine = null);

@@ -63,6 +63,7 @@ public static partial class TopologyDetector
         else
             throw new DrException($"{host.Name}: no etcd found: neither {KubeadmManifest}, {KubesprayEnv} nor an {UnitName} unit exists", FailureKind.Usage);
 
+        topology = await DockerDiscovery.AddEngineFactsAsync(topology, host, ct).ConfigureAwait(false);
         var notes = new List<string>(topology.Notes);
         var etcdctl = HostTool("etcdctl", present);
         var etcdutl = HostTool("etcdutl", present);

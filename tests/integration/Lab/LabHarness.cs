@@ -38,7 +38,7 @@ public sealed class LabHarness(string stateDirectory, string net, LabFlavor flav
         return stdout;
     }
 
-    public Task UpAsync() => LabAsync(["up", "--flavor", Flavor.ToString().ToLowerInvariant(), "--masters", MasterCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    public Task UpAsync() => LabAsync(["up", "--flavor", Flavor.Name(), "--masters", MasterCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--net", Net, "--ssh-port", SshPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "60", "--output", "json", .. upOptions]);
 
     /// <summary>Real OpenSSH with the lab's key and known_hosts, strict host key checking, no user config.</summary>

@@ -1,3 +1,5 @@
+using EtcdDr.Remote;
+
 namespace EtcdDr.Topology.Runtimes;
 
 /// <summary>
@@ -22,6 +24,10 @@ public sealed record EtcdRuntimeOptions
 
     /// <summary>Makes temporary file names unique (random by default).</summary>
     public Func<string> Nonce { get; init; } = () => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+
+    /// <summary>Opens a master's Docker engine (Kubespray's docker deployment): the real one forwards the
+    /// engine's socket over SSH; tests hand in a recording fake.</summary>
+    public Func<IRemoteHost, string, CancellationToken, Task<Remote.Docker.IDockerEngine>> DockerEngine { get; init; } = Remote.Docker.DockerEngine.ConnectAsync;
 
     public static readonly EtcdRuntimeOptions Default = new();
 }

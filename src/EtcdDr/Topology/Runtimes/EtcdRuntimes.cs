@@ -14,8 +14,7 @@ public static class EtcdRuntimes
         EtcdFlavor.Systemd when !topology.ConfigFile.EndsWith(".service", StringComparison.Ordinal) => new KubesprayHostRuntime(topology, host, options),
         EtcdFlavor.Systemd => throw new DrException(
             $"{host.Name}: etcd is configured by flags in {topology.ConfigFile}'s ExecStart; restoring such a master is not supported yet: move the flags into an EnvironmentFile of ETCD_* variables", FailureKind.Usage),
-        EtcdFlavor.KubesprayDocker => throw new DrException(
-            $"{host.Name}: Kubespray's docker deployment (etcd in container {topology.ContainerName ?? "etcd"}) is not supported yet: see the Docker-engine issue", FailureKind.Usage),
+        EtcdFlavor.KubesprayDocker => new KubesprayDockerRuntime(topology, host, options),
         _ => throw new DrException($"{host.Name}: no runtime for flavor {topology.Flavor}", FailureKind.Usage),
     };
 }

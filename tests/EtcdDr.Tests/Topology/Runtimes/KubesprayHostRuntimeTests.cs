@@ -103,9 +103,7 @@ public class KubesprayHostRuntimeTests
         Assert.IsType<KubesprayHostRuntime>(EtcdRuntimes.For(RuntimeMasters.Kubespray(), host));
         Assert.IsType<KubesprayHostRuntime>(EtcdRuntimes.For(RuntimeMasters.Kubespray() with { Flavor = EtcdFlavor.Systemd, ConfigFile = "/etc/default/etcd" }, host));
 
-        var docker = Assert.Throws<DrException>(() => EtcdRuntimes.For(RuntimeMasters.Kubespray() with { Flavor = EtcdFlavor.KubesprayDocker, ContainerName = "etcd1" }, host));
-        Assert.Equal("node1: Kubespray's docker deployment (etcd in container etcd1) is not supported yet: see the Docker-engine issue", docker.Message);
-        Assert.Equal(FailureKind.Usage, docker.Kind);
+        Assert.IsType<KubesprayDockerRuntime>(EtcdRuntimes.For(RuntimeMasters.Kubespray() with { Flavor = EtcdFlavor.KubesprayDocker, ContainerName = "etcd1" }, host));
         var flags = Assert.Throws<DrException>(() => EtcdRuntimes.For(RuntimeMasters.Kubespray() with { Flavor = EtcdFlavor.Systemd, ConfigFile = "/lib/systemd/system/etcd.service" }, host));
         Assert.Contains("not supported yet", flags.Message);
         Assert.Empty(host.Commands);
