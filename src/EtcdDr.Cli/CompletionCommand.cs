@@ -40,9 +40,9 @@ public static class CompletionCommand
     };
 
     /// <summary>
-    /// Enum options complete as their names (Kubeadm), while the parser takes any case; the shells
-    /// filter case-sensitively against what the user typed, so offer the lower-case spelling the
-    /// docs use. Applied to the whole tree once it is built.
+    /// Enum options complete as their names (KubesprayDocker), while the parsers take the spelling the
+    /// docs use (kubespray-docker); the shells filter case-sensitively against what the user typed, so
+    /// offer that kebab-case spelling. Applied to the whole tree once it is built.
     /// </summary>
     public static void LowerCaseEnumCompletions(Command command)
     {
@@ -52,13 +52,16 @@ public static class CompletionCommand
             var enumType = Nullable.GetUnderlyingType(type) ?? type;
             if (!enumType.IsEnum)
                 continue;
-            var names = Enum.GetNames(enumType).Select(n => n.ToLowerInvariant()).ToArray();
+            var names = Enum.GetNames(enumType).Select(KebabCase).ToArray();
             option.CompletionSources.Clear();
             option.CompletionSources.Add(names);
         }
         foreach (var sub in command.Subcommands)
             LowerCaseEnumCompletions(sub);
     }
+
+    private static string KebabCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     /// <summary>Completions from a list that may fail to come (an unreadable inventory): none, quietly.</summary>
     public static Func<CompletionContext, IEnumerable<CompletionItem>> Quietly(Func<CompletionContext, IEnumerable<string>> names) => context =>

@@ -54,7 +54,7 @@ public sealed class BashCompletionTests
     [Fact]
     public async Task Flavors_complete_in_the_lower_case_the_docs_use()
     {
-        Assert.Equal(["kubeadm", "kubespray"], await CompleteAsync("etcd-dr lab up --flavor kub"));
+        Assert.Equal(["kubeadm", "kubespray", "kubespray-docker"], await CompleteAsync("etcd-dr lab up --flavor kub"));
     }
 
     [Fact]
