@@ -68,8 +68,10 @@ public class KubesprayDockerLabTests
             await lab.WaitHealthyAsync(3, 120);
 
             // stop-etcd: the unit's ExecStop stops the container.
+            // The container stops as the unit's ExecStop runs, which may still be under way when `lab break` returns.
             await lab.LabAsync("break", "stop-etcd", "--host", "master-2");
-            Assert.Equal("false", (await lab.SshOkAsync(2, "/usr/bin/docker inspect --format '{{.State.Running}}' etcd2")).Trim());
+            await lab.WaitAsync(async () => (await lab.SshOkAsync(2, "/usr/bin/docker inspect --format '{{.State.Running}}' etcd2")).Trim() == "false",
+                TimeSpan.FromSeconds(60), "container etcd2 stopped by the unit's ExecStop");
             await lab.LabAsync("heal", "--host", "master-2");
             await lab.WaitHealthyAsync(2, 120);
 
