@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what etcd-dr's lab, drills and tests need on Debian: gcc (the Native AOT link in
-# scripts/publish.sh), real etcd, OpenSSH, age, Ansible,
+# Installs what etcd-dr's lab, drills and tests need on Debian: real etcd, OpenSSH, age, Ansible,
+# docker.io (the kubespray-docker lab flavor starts its own dockerd per master; none system-wide),
+# gcc (only for the opt-in Native AOT link, ETCD_DR_PUBLISH_AOT=1 scripts/publish.sh),
 # Chromium (headless, opens the drill's HTML report in a test),
 # Node.js, and the storage emulators s3rver and Azurite (npm, into the gitignored .tools/).
 # Idempotent: does nothing when everything is present. Needs root (or sudo) for apt-get.
